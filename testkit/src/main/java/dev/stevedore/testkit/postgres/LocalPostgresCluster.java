@@ -1,0 +1,142 @@
+package dev.stevedore.testkit.postgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway PostgreSQL cluster made with initdb and pg_ctl in a temporary directory, on a free port of
+ * 127.0.0.1. PostgreSQL refuses to run as root, so as root the binaries run as the {@code postgres} user.
+ * Durability is traded for speed (fsync off): the data lives only as long as the test JVM.
+ */
+public final class LocalPostgresCluster {
+
+    static final String SUPERUSER = "stevedore";
+    private static final String SYSTEM_USER = "postgres";
+
+    private final Path binaries;
+    private final Path directory;
+    private final Path data;
+    private final Path log;
+    private final boolean asRoot;
+
+    private LocalPostgresCluster(Path binaries, Path directory, boolean asRoot) {
+        this.binaries = binaries;
+        this.directory = directory;
+        this.data = directory.resolve("data");
+        this.log = directory.resolve("postgres.log");
+        this.asRoot = asRoot;
+    }
+
+    /** Starts a cluster; the returned server's stop hook stops it and deletes its directory. */
+    public static PostgresServer start(Path binaries) {
+        boolean asRoot = "root".equals(System.getProperty("user.name"));
+        Path directory;
+        try {
+            directory = Files.createTempDirectory("stevedore-pg-");
+            if (asRoot) {
+                UserPrincipalLookupService users = directory.getFileSystem().getUserPrincipalLookupService();
+                try {
+                    Files.setOwner(directory, users.lookupPrincipalByName(SYSTEM_USER));
+                } catch (IOException e) {
+                    throw new IllegalStateException("PostgreSQL cannot run as root and there is no '" + SYSTEM_USER
+                            + "' user to run it as: create one (useradd --system postgres), or set " + PostgresLocator.URL_VARIABLE);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for the test PostgreSQL cluster", e);
+        }
+        LocalPostgresCluster cluster = new LocalPostgresCluster(binaries, directory, asRoot);
+        try {
+            int port = cluster.startOnFreePort();
+            String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+            return new PostgresServer(url, SUPERUSER, "", "local cluster " + directory + " (" + binaries + ")", cluster::stop);
+        } catch (RuntimeException e) {
+            cluster.stop();
+            throw e;
+        }
+    }
+
+    private int startOnFreePort() {
+        run(List.of(binaries.resolve("initdb").toString(), "-D", data.toString(), "-U", SUPERUSER, "-A", "trust",
+                "-E", "UTF8", "--locale=C", "--no-sync"), "initdb");
+        int port = freePort();
+        String serverOptions = String.join(" ", "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", directory.toString(),
+                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300");
+        run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60",
+                "-o", serverOptions, "start"), "pg_ctl start");
+        return port;
+    }
+
+    /** Stops the server at once (no checkpoint needed for throwaway data) and deletes the directory. */
+    public void stop() {
+        if (Files.exists(data.resolve("postmaster.pid"))) {
+            try {
+                run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"), "pg_ctl stop");
+            } catch (RuntimeException e) {
+                System.err.println("stevedore-testkit: " + e.getMessage());
+            }
+        }
+        deleteRecursively(directory);
+    }
+
+    private void run(List<String> command, String what) {
+        List<String> full = new ArrayList<>();
+        if (asRoot) {
+            full.addAll(List.of("runuser", "-u", SYSTEM_USER, "--"));
+        }
+        full.addAll(command);
+        Path output = directory.resolve(what.replace(' ', '-') + ".out");
+        try {
+            Process process = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(what + " did not finish within 90 s; see " + output);
+            }
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(what + " failed (exit " + process.exitValue() + "): " + tail(output) + tail(log));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + full.get(0) + " for the test PostgreSQL cluster: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + " interrupted", e);
+        }
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for the test PostgreSQL cluster", e);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("stevedore-testkit: could not delete " + root + ": " + e.getMessage());
+        }
+    }
+}
