@@ -1,0 +1,262 @@
+package dev.stevedore.queue;
+
+import dev.stevedore.queue.internal.Sql;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Carries out the death of worker processes. All the SQL that fails a dead process's jobs lives here.
+ *
+ * <p>A prune runs in one transaction: it locks the process rows ({@code FOR UPDATE SKIP LOCKED}, so racing
+ * pruners split the work and never double-count), marks every job they had claimed with a
+ * {@code ProcessPrunedError} record (reason, process, pod, node, host, pid, exit code, signal, last
+ * heartbeat, pruned-at), applies the process's pruned-job policy (retry a bounded number of times per job,
+ * else {@code failed}), and deletes the process rows. Pruning a process that is already gone does nothing.
+ *
+ * <p>Who decides a process is dead is not this class's business: {@link #pruneExpired} uses only the
+ * heartbeat, {@link #prune} takes the operator's word together with its evidence.
+ */
+public final class Pruner {
+
+    /** Reason recorded when only the heartbeat tells. */
+    public static final String HEARTBEAT_EXPIRED = "HeartbeatExpired";
+    private static final int EXPIRED_BATCH = 100;
+
+    /** Evidence for a prune: reason (e.g. OOMKilled, PodDeleted, NodeLost), and what else is known. */
+    public record Cause(String reason, String message, String pod, String node, Integer exitCode, String signal) {
+        public Cause {
+            if (reason == null || reason.isBlank()) {
+                throw new IllegalArgumentException("a prune needs a reason, e.g. OOMKilled or PodDeleted");
+            }
+        }
+
+        public static Cause of(String reason) {
+            return new Cause(reason, null, null, null, null, null);
+        }
+    }
+
+    public record Request(long processId, Cause cause) {
+        public Request {
+            Objects.requireNonNull(cause, "cause");
+        }
+    }
+
+    /** One pruned process and what became of its jobs. */
+    public record PrunedProcess(long processId, String pool, String pod, String node, String host, long pid, String reason,
+                                Instant lastHeartbeatAt, List<Long> failedJobIds, List<Long> retriedJobIds) {}
+
+    // A pruned job is retried while it has prunes and attempts left; {retry} is that test.
+    private static final String RETRY = "(j.prunes < d.pruned_retry_limit AND j.attempts < j.max_attempts)";
+
+    private static final String PRUNE_TAIL = """
+            touched AS (
+                UPDATE {schema}.jobs j SET
+                    prunes = j.prunes + 1,
+                    state = CASE WHEN {retry} THEN (CASE WHEN d.pruned_retry_backoff_ms > 0 THEN 'scheduled' ELSE 'available' END)
+                                 ELSE 'failed' END,
+                    run_at = CASE WHEN {retry} THEN now() + d.pruned_retry_backoff_ms * interval '1 millisecond' ELSE j.run_at END,
+                    finished_at = CASE WHEN {retry} THEN NULL ELSE now() END,
+                    claimed_by = NULL,
+                    errors = j.errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                        'class', 'ProcessPrunedError',
+                        'message', d.message,
+                        'reason', d.reason,
+                        'process', d.id, 'pool', d.pool, 'pod', d.pod, 'node', d.node, 'host', d.host, 'pid', d.pid,
+                        'exitCode', d.exit_code, 'signal', d.signal,
+                        'lastHeartbeatAt', d.last_heartbeat_at, 'prunedAt', now(),
+                        'attempt', j.attempts, 'at', now())))
+                FROM dead d
+                WHERE j.claimed_by = d.id AND j.state = 'running'
+                RETURNING j.id, d.id AS process_id, j.state, j.queue
+            ),
+            removed AS (
+                DELETE FROM {schema}.processes p USING dead d WHERE p.id = d.id RETURNING p.id
+            )
+            SELECT d.id, d.pool, d.pod, d.node, d.host, d.pid, d.reason, d.last_heartbeat_at,
+                   coalesce(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.state = 'failed'), '{}') AS failed,
+                   coalesce(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.state <> 'failed'), '{}') AS retried,
+                   coalesce(array_agg(DISTINCT t.queue) FILTER (WHERE t.state = 'available'), '{}') AS wake
+            FROM dead d LEFT JOIN touched t ON t.process_id = d.id
+            GROUP BY d.id, d.pool, d.pod, d.node, d.host, d.pid, d.reason, d.last_heartbeat_at
+            ORDER BY d.id
+            """.replace("{retry}", RETRY);
+
+    private static final String DEAD_COLUMNS = """
+            p.id, p.pool, p.host, p.pid, p.last_heartbeat_at, p.pruned_retry_limit, p.pruned_retry_backoff_ms""";
+
+    private final DataSource dataSource;
+    private final QueueSchema schema;
+    private final String pruneRequestedSql;
+    private final String pruneExpiredSql;
+    private final String sweepOrphansSql;
+
+    public Pruner(DataSource dataSource, QueueSchema schema) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.schema = schema;
+        this.pruneRequestedSql = schema.sql("""
+                WITH req AS (
+                    SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::text[])
+                        AS r(process_id, reason, message, pod, node, exit_code, signal)
+                ),
+                dead AS (
+                    SELECT %s, coalesce(r.pod, p.pod_name) AS pod, coalesce(r.node, p.node) AS node,
+                           r.reason, r.exit_code, r.signal,
+                           coalesce(r.message, format('Process %%s (%%s) was found dead and pruned: %%s%%s', p.id,
+                               coalesce(r.pod, p.pod_name, p.host || ' pid ' || p.pid), r.reason,
+                               CASE WHEN r.exit_code IS NOT NULL THEN format(' (exit code %%s)', r.exit_code) ELSE '' END)) AS message
+                    FROM {schema}.processes p JOIN req r ON r.process_id = p.id
+                    FOR UPDATE OF p SKIP LOCKED
+                ),
+                """.formatted(DEAD_COLUMNS) + PRUNE_TAIL);
+        this.pruneExpiredSql = schema.sql("""
+                WITH dead AS (
+                    SELECT %s, p.pod_name AS pod, p.node, '%s'::text AS reason, NULL::integer AS exit_code, NULL::text AS signal,
+                           format('Process %%s (%%s) was found dead and pruned: no heartbeat since %%s (alive threshold %%s ms)',
+                               p.id, coalesce(p.pod_name, p.host || ' pid ' || p.pid), p.last_heartbeat_at, p.alive_threshold_ms) AS message
+                    FROM {schema}.processes p
+                    WHERE p.last_heartbeat_at < now() - p.alive_threshold_ms * interval '1 millisecond'
+                      AND (?::text IS NULL OR p.pool = ?::text)
+                      AND p.id <> ?
+                    ORDER BY p.id
+                    LIMIT %d
+                    FOR UPDATE SKIP LOCKED
+                ),
+                """.formatted(DEAD_COLUMNS, HEARTBEAT_EXPIRED, EXPIRED_BATCH) + PRUNE_TAIL);
+        this.sweepOrphansSql = schema.sql("""
+                UPDATE {schema}.jobs j SET
+                    state = 'failed', finished_at = now(), claimed_by = NULL,
+                    errors = j.errors || jsonb_build_array(jsonb_build_object(
+                        'class', 'ProcessMissingError',
+                        'message', format('The process %s that claimed this job no longer exists', j.claimed_by),
+                        'process', j.claimed_by, 'attempt', j.attempts, 'at', now()))
+                WHERE j.state = 'running'
+                  AND NOT EXISTS (SELECT 1 FROM {schema}.processes p WHERE p.id = j.claimed_by)
+                RETURNING j.id
+                """);
+    }
+
+    /** Prunes the given processes for the given causes (the operator's entry point). */
+    public List<PrunedProcess> prune(List<Request> requests) {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return Sql.inTransaction(dataSource, c -> {
+                int n = requests.size();
+                Long[] ids = new Long[n];
+                String[] reasons = new String[n];
+                String[] messages = new String[n];
+                String[] pods = new String[n];
+                String[] nodes = new String[n];
+                Integer[] exitCodes = new Integer[n];
+                String[] signals = new String[n];
+                for (int i = 0; i < n; i++) {
+                    Request r = requests.get(i);
+                    ids[i] = r.processId();
+                    reasons[i] = r.cause().reason();
+                    messages[i] = r.cause().message();
+                    pods[i] = r.cause().pod();
+                    nodes[i] = r.cause().node();
+                    exitCodes[i] = r.cause().exitCode();
+                    signals[i] = r.cause().signal();
+                }
+                try (PreparedStatement ps = c.prepareStatement(pruneRequestedSql)) {
+                    ps.setArray(1, Sql.longs(c, ids));
+                    ps.setArray(2, Sql.texts(c, reasons));
+                    ps.setArray(3, Sql.texts(c, messages));
+                    ps.setArray(4, Sql.texts(c, pods));
+                    ps.setArray(5, Sql.texts(c, nodes));
+                    ps.setArray(6, Sql.ints(c, exitCodes));
+                    ps.setArray(7, Sql.texts(c, signals));
+                    return readPruned(c, ps);
+                }
+            });
+        } catch (SQLException e) {
+            throw new QueueException("could not prune processes " + requests.stream().map(Request::processId).toList() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Prunes every process whose heartbeat is older than its alive threshold, in {@code pool} or in all pools. */
+    public List<PrunedProcess> pruneExpired(Optional<String> pool) {
+        return pruneExpired(pool, 0);
+    }
+
+    /**
+     * As {@link #pruneExpired(Optional)}, never pruning {@code excludedProcessId}: a worker does not prune
+     * itself, since a stale heartbeat of its own (a long GC pause) stops its claiming anyway.
+     */
+    public List<PrunedProcess> pruneExpired(Optional<String> pool, long excludedProcessId) {
+        List<PrunedProcess> all = new ArrayList<>();
+        try {
+            while (true) {
+                List<PrunedProcess> batch = Sql.inTransaction(dataSource, c -> {
+                    try (PreparedStatement ps = c.prepareStatement(pruneExpiredSql)) {
+                        ps.setString(1, pool.orElse(null));
+                        ps.setString(2, pool.orElse(null));
+                        ps.setLong(3, excludedProcessId);
+                        return readPruned(c, ps);
+                    }
+                });
+                all.addAll(batch);
+                if (batch.size() < EXPIRED_BATCH) {
+                    return all;
+                }
+            }
+        } catch (SQLException e) {
+            throw new QueueException("could not prune expired processes: " + e.getMessage(), e);
+        }
+    }
+
+    /** Fails jobs still claimed by a process that has no row (ProcessMissingError). Returns their ids. */
+    public List<Long> sweepOrphans() {
+        try {
+            return Sql.withConnection(dataSource, c -> {
+                List<Long> ids = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(sweepOrphansSql); ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+                ids.sort(null);
+                return ids;
+            });
+        } catch (SQLException e) {
+            throw new QueueException("could not sweep orphaned jobs: " + e.getMessage(), e);
+        }
+    }
+
+    private List<PrunedProcess> readPruned(Connection c, PreparedStatement ps) throws SQLException {
+        List<PrunedProcess> pruned = new ArrayList<>();
+        List<String> wake = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                pruned.add(new PrunedProcess(rs.getLong("id"), rs.getString("pool"), rs.getString("pod"), rs.getString("node"),
+                        rs.getString("host"), rs.getLong("pid"), rs.getString("reason"),
+                        rs.getTimestamp("last_heartbeat_at").toInstant(), longList(rs.getArray("failed")), longList(rs.getArray("retried"))));
+                wake.addAll(Arrays.asList((String[]) rs.getArray("wake").getArray()));
+            }
+        }
+        if (!wake.isEmpty()) {
+            try (PreparedStatement notify = c.prepareStatement("SELECT pg_notify(?, q) FROM unnest(?::text[]) AS q")) {
+                notify.setString(1, schema.channel());
+                notify.setArray(2, Sql.texts(c, wake.stream().distinct().toArray(String[]::new)));
+                notify.execute();
+            }
+        }
+        return pruned;
+    }
+
+    private static List<Long> longList(Array array) throws SQLException {
+        return List.of((Long[]) array.getArray());
+    }
+}

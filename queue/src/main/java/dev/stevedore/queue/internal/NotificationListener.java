@@ -1,0 +1,85 @@
+package dev.stevedore.queue.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.function.Predicate;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds one connection that LISTENs on the queue's channel and wakes the producer when a queue it serves
+ * gets jobs. Reconnects after errors, and wakes the producer after every (re)connect, since notifications
+ * sent while it was away are lost. Polling remains the fallback.
+ */
+public final class NotificationListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
+
+    private final DataSource dataSource;
+    private final String channel;
+    private final Predicate<String> interested;
+    private final Runnable wake;
+    private final String logContext;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public NotificationListener(DataSource dataSource, String channel, Predicate<String> interested, Runnable wake, String logContext) {
+        this.dataSource = dataSource;
+        this.channel = channel;
+        this.interested = interested;
+        this.wake = wake;
+        this.logContext = logContext;
+        this.thread = new Thread(this::run, "stevedore-listener");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(5_000);
+    }
+
+    private void run() {
+        Backoff backoff = new Backoff();
+        while (running) {
+            try (Connection c = dataSource.getConnection()) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("LISTEN \"" + channel + "\"");
+                }
+                PGConnection pg = c.unwrap(PGConnection.class);
+                backoff.reset();
+                wake.run();
+                while (running) {
+                    PGNotification[] notifications = pg.getNotifications(250);
+                    if (notifications == null) {
+                        continue;
+                    }
+                    for (PGNotification n : notifications) {
+                        if (interested.test(n.getParameter())) {
+                            wake.run();
+                            break;
+                        }
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                long pause = backoff.next().toMillis();
+                LOG.warn("listening for new jobs failed, reconnecting in {} ms (polling meanwhile): {}{}", pause, e.getMessage(), logContext);
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+}

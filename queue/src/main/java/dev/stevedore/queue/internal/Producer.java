@@ -1,0 +1,102 @@
+package dev.stevedore.queue.internal;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The claim loop. It waits for a free execution slot, claims as many jobs as there are free slots in one
+ * statement, and hands them to the executor. When a claim comes back short the queue is empty, and it
+ * sleeps until a notification or the poll interval.
+ */
+public final class Producer {
+
+    /** Claims up to {@code limit} jobs. */
+    @FunctionalInterface
+    public interface Claimer {
+        List<ClaimedJob> claim(int limit) throws SQLException;
+    }
+
+    /** Starts a claimed job; must release one slot when the job is done. */
+    @FunctionalInterface
+    public interface Dispatcher {
+        void dispatch(ClaimedJob job);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Producer.class);
+
+    private final Semaphore slots;
+    private final Claimer claimer;
+    private final Dispatcher dispatcher;
+    private final BooleanSupplier mayClaim;
+    private final WakeSignal wake;
+    private final Duration pollInterval;
+    private final String logContext;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public Producer(Semaphore slots, Claimer claimer, Dispatcher dispatcher, BooleanSupplier mayClaim, WakeSignal wake,
+                    Duration pollInterval, String logContext) {
+        this.slots = slots;
+        this.claimer = claimer;
+        this.dispatcher = dispatcher;
+        this.mayClaim = mayClaim;
+        this.wake = wake;
+        this.pollInterval = pollInterval;
+        this.logContext = logContext;
+        this.thread = new Thread(this::run, "stevedore-producer");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Stops claiming; returns once no claim is in progress. */
+    public void stop() throws InterruptedException {
+        running = false;
+        wake.wake();
+        thread.join();
+    }
+
+    private void run() {
+        Backoff backoff = new Backoff();
+        try {
+            while (running) {
+                if (!mayClaim.getAsBoolean()) {
+                    wake.await(pollInterval);
+                    continue;
+                }
+                if (!slots.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                int free = 1 + slots.drainPermits();
+                List<ClaimedJob> jobs;
+                try {
+                    jobs = running ? claimer.claim(free) : List.of();
+                    backoff.reset();
+                } catch (SQLException | RuntimeException e) {
+                    slots.release(free);
+                    Duration pause = backoff.next();
+                    LOG.warn("claiming jobs failed, retrying in {} ms: {}{}", pause.toMillis(), e.getMessage(), logContext);
+                    wake.await(pause);
+                    continue;
+                }
+                slots.release(free - jobs.size());
+                for (ClaimedJob job : jobs) {
+                    dispatcher.dispatch(job);
+                }
+                if (jobs.size() < free) {
+                    wake.await(pollInterval);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

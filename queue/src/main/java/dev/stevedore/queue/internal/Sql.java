@@ -1,0 +1,75 @@
+package dev.stevedore.queue.internal;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/** Small JDBC helpers shared by the query classes. */
+public final class Sql {
+
+    private Sql() {}
+
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Runs {@code work} on a connection in autocommit mode. */
+    public static <T> T withConnection(DataSource dataSource, Work<T> work) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        }
+    }
+
+    /** Runs {@code work} in one transaction, rolled back on any failure. */
+    public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            } finally {
+                try {
+                    c.setAutoCommit(autoCommit);
+                } catch (SQLException ignored) {
+                    // The connection is broken; the pool will discard it.
+                }
+            }
+        }
+    }
+
+    public static Array longs(Connection c, long[] values) throws SQLException {
+        Long[] boxed = new Long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return c.createArrayOf("bigint", boxed);
+    }
+
+    public static Array longs(Connection c, Long[] values) throws SQLException {
+        return c.createArrayOf("bigint", values);
+    }
+
+    public static Array ints(Connection c, Integer[] values) throws SQLException {
+        return c.createArrayOf("integer", values);
+    }
+
+    public static Array texts(Connection c, String[] values) throws SQLException {
+        return c.createArrayOf("text", values);
+    }
+
+    /** SQLState 23505: a unique index refused the row. */
+    public static boolean isUniqueViolation(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+}
