@@ -17,7 +17,8 @@ import java.util.Set;
 public final class JobQueries {
 
     private final QueueSchema schema;
-    private final String claimSql;
+    private final String claimOneQueueSql;
+    private final String claimQueuesSql;
     private final String claimAnySql;
     private final String completeSql;
     private final String failSql;
@@ -46,7 +47,9 @@ public final class JobQueries {
                 RETURNING j.id, j.queue, j.handler, j.args::text, j.attempts, j.max_attempts, j.prunes, j.timeout_ms,
                           j.checkpoint::text, j.claim_token
                 """;
-        this.claimSql = schema.sql(claim.replace("{queueFilter}", "AND j.queue = ANY(?::text[])"));
+        // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly.
+        this.claimOneQueueSql = schema.sql(claim.replace("{queueFilter}", "AND j.queue = ?"));
+        this.claimQueuesSql = schema.sql(claim.replace("{queueFilter}", "AND j.queue = ANY(?::text[])"));
         this.claimAnySql = schema.sql(claim.replace("{queueFilter}", ""));
         this.completeSql = schema.sql("""
                 UPDATE {schema}.jobs j SET state = 'completed', finished_at = now(), claimed_by = NULL
@@ -90,10 +93,13 @@ public final class JobQueries {
     }
 
     public List<ClaimedJob> claim(Connection c, long processId, List<String> queues, boolean allQueues, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(allQueues ? claimAnySql : claimSql)) {
+        String sql = allQueues ? claimAnySql : queues.size() == 1 ? claimOneQueueSql : claimQueuesSql;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             ps.setLong(i++, processId);
-            if (!allQueues) {
+            if (!allQueues && queues.size() == 1) {
+                ps.setString(i++, queues.get(0));
+            } else if (!allQueues) {
                 ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
             }
             ps.setInt(i, limit);

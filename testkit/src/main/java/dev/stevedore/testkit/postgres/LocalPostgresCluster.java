@@ -27,6 +27,8 @@ public final class LocalPostgresCluster {
     private final Path data;
     private final Path log;
     private final boolean asRoot;
+    private int port;
+    private PostgresServer server;
 
     private LocalPostgresCluster(Path binaries, Path directory, boolean asRoot) {
         this.binaries = binaries;
@@ -38,6 +40,11 @@ public final class LocalPostgresCluster {
 
     /** Starts a cluster; the returned server's stop hook stops it and deletes its directory. */
     public static PostgresServer start(Path binaries) {
+        return create(binaries).server();
+    }
+
+    /** Starts a cluster that a test controls: it can stop and start the server, as a database outage would. */
+    public static LocalPostgresCluster create(Path binaries) {
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         Path directory;
         try {
@@ -56,24 +63,43 @@ public final class LocalPostgresCluster {
         }
         LocalPostgresCluster cluster = new LocalPostgresCluster(binaries, directory, asRoot);
         try {
-            int port = cluster.startOnFreePort();
-            String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
-            return new PostgresServer(url, SUPERUSER, "", "local cluster " + directory + " (" + binaries + ")", cluster::stop);
+            cluster.port = cluster.startOnFreePort();
+            String url = "jdbc:postgresql://127.0.0.1:" + cluster.port + "/postgres";
+            cluster.server = new PostgresServer(url, SUPERUSER, "", "local cluster " + directory + " (" + binaries + ")", cluster::stop);
+            return cluster;
         } catch (RuntimeException e) {
             cluster.stop();
             throw e;
         }
     }
 
+    public PostgresServer server() {
+        return server;
+    }
+
+    /** Stops the server process (fast shutdown: sessions are cut), keeping the data. */
+    public void stopServer() {
+        run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"), "pg_ctl stop");
+    }
+
+    /** Starts the server again on the same port. */
+    public void startServer() {
+        startOn(port);
+    }
+
     private int startOnFreePort() {
         run(List.of(binaries.resolve("initdb").toString(), "-D", data.toString(), "-U", SUPERUSER, "-A", "trust",
                 "-E", "UTF8", "--locale=C", "--no-sync"), "initdb");
-        int port = freePort();
+        int free = freePort();
+        startOn(free);
+        return free;
+    }
+
+    private void startOn(int port) {
         String serverOptions = String.join(" ", "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", directory.toString(),
                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300");
         run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60",
                 "-o", serverOptions, "start"), "pg_ctl start");
-        return port;
     }
 
     /** Stops the server at once (no checkpoint needed for throwaway data) and deletes the directory. */

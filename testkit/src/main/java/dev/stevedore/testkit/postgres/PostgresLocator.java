@@ -16,13 +16,13 @@ import org.testcontainers.containers.PostgreSQLContainer;
  * a Testcontainers container when a Docker engine answers; a throwaway cluster started from the local
  * PostgreSQL binaries. It never skips: with none of them it fails with one line saying what to do.
  */
-final class PostgresLocator {
+public final class PostgresLocator {
 
     static final String URL_VARIABLE = "STEVEDORE_TEST_DB_URL";
     static final String USER_VARIABLE = "STEVEDORE_TEST_DB_USER";
     static final String PASSWORD_VARIABLE = "STEVEDORE_TEST_DB_PASSWORD";
     static final String CONTAINER_IMAGE = "postgres:15-alpine";
-    static final String NOTHING_FOUND = "No PostgreSQL for tests: set " + URL_VARIABLE
+    public static final String NOTHING_FOUND = "No PostgreSQL for tests: set " + URL_VARIABLE
             + " to a server's JDBC URL, start a Docker engine, or install postgresql (apt-get install postgresql)"
             + " so that initdb and pg_ctl can be found";
 
@@ -100,7 +100,7 @@ final class PostgresLocator {
     }
 
     /** A directory with both initdb and pg_ctl: from PATH, else the newest Debian or RHEL install. */
-    static Optional<Path> findLocalBinaries(String path) {
+    public static Optional<Path> findLocalBinaries(String path) {
         Stream<Path> fromPath = path == null ? Stream.empty()
                 : Stream.of(path.split(java.io.File.pathSeparator)).filter(s -> !s.isBlank()).map(Path::of);
         Stream<Path> installed = Stream.concat(versionDirs(Path.of("/usr/lib/postgresql"), ""), versionDirs(Path.of("/usr"), "pgsql-"));

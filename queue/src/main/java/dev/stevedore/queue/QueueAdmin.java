@@ -1,0 +1,299 @@
+package dev.stevedore.queue;
+
+import dev.stevedore.queue.internal.Sql;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongConsumer;
+import javax.sql.DataSource;
+
+/**
+ * Operating the queue: list and inspect jobs, retry or discard them one by one or by filter, stats, and
+ * the process list. Bulk changes run in batches of {@value #BATCH} rows, each its own transaction, and
+ * report progress, so a large retry neither holds long locks nor loses its work when interrupted.
+ */
+public final class QueueAdmin {
+
+    public static final int BATCH = 1000;
+    /** States a retry applies to: finished without success, or waiting. */
+    public static final Set<JobState> RETRYABLE = Set.of(JobState.FAILED, JobState.DISCARDED, JobState.SCHEDULED);
+    /** States a discard applies to: anything not running and not finished successfully. */
+    public static final Set<JobState> DISCARDABLE = Set.of(JobState.FAILED, JobState.SCHEDULED, JobState.AVAILABLE);
+
+    private static final String COLUMNS = """
+            j.id, j.queue, j.handler, j.state, j.priority, j.attempts, j.max_attempts, j.prunes, j.args::text AS args,
+            j.checkpoint::text AS checkpoint, j.unique_key, j.claimed_by, j.run_at, j.created_at, j.claimed_at, j.finished_at,
+            j.errors::text AS errors, e.class AS e_class, e.message AS e_message, e.at AS e_at, e.attempt AS e_attempt,
+            e.reason AS e_reason, e.process AS e_process, e.pod AS e_pod, e.node AS e_node, e.host AS e_host, e.pid AS e_pid,
+            e."exitCode" AS e_exit_code, e.signal AS e_signal, e."lastHeartbeatAt" AS e_last_heartbeat_at, e."prunedAt" AS e_pruned_at""";
+    private static final String LAST_ERROR = """
+            LEFT JOIN LATERAL jsonb_to_record(j.errors -> -1) AS e(class text, message text, at timestamptz, attempt integer,
+                reason text, process bigint, pod text, node text, host text, pid bigint, "exitCode" integer, signal text,
+                "lastHeartbeatAt" timestamptz, "prunedAt" timestamptz) ON true""";
+    private static final String FILTER = """
+            (cardinality(?::text[]) = 0 OR j.state = ANY(?::text[]))
+            AND (?::text IS NULL OR j.queue = ?::text)
+            AND (?::text IS NULL OR j.handler = ?::text)
+            AND (?::text IS NULL OR j.errors -> -1 ->> 'class' = ?::text)
+            AND (?::timestamptz IS NULL OR coalesce(j.finished_at, j.created_at) >= ?::timestamptz)
+            AND (?::timestamptz IS NULL OR coalesce(j.finished_at, j.created_at) < ?::timestamptz)""";
+
+    private final DataSource dataSource;
+    private final QueueSchema schema;
+    private final String listSql;
+    private final String showSql;
+    private final String retrySql;
+    private final String discardSql;
+    private final String selectForChangeSql;
+    private final String stateCountsSql;
+    private final String processCountsSql;
+    private final String queueDepthSql;
+    private final String processesSql;
+
+    public QueueAdmin(DataSource dataSource, QueueSchema schema) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.listSql = schema.sql("SELECT " + COLUMNS + " FROM {schema}.jobs j " + LAST_ERROR + " WHERE " + FILTER
+                + " ORDER BY j.id DESC LIMIT ?");
+        this.showSql = schema.sql("SELECT " + COLUMNS + " FROM {schema}.jobs j " + LAST_ERROR + " WHERE j.id = ?");
+        // A retry gives at least one more attempt, and skips jobs whose unique key an unfinished job now holds.
+        this.retrySql = schema.sql("""
+                WITH changed AS (
+                    UPDATE {schema}.jobs j SET state = 'available', run_at = now(), finished_at = NULL,
+                        max_attempts = greatest(j.max_attempts, j.attempts + 1)
+                    WHERE j.id = ANY(?::bigint[]) AND j.state IN ('failed', 'discarded', 'scheduled')
+                      AND (j.unique_key IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM {schema}.jobs o WHERE o.unique_key = j.unique_key AND o.id <> j.id
+                            AND o.state IN ('scheduled', 'available', 'running')))
+                    RETURNING j.id, j.queue
+                )
+                SELECT c.id, pg_notify(?, c.queue) FROM changed c
+                """);
+        this.discardSql = schema.sql("""
+                UPDATE {schema}.jobs SET state = 'discarded', finished_at = now()
+                WHERE id = ANY(?::bigint[]) AND state IN ('failed', 'scheduled', 'available')
+                RETURNING id
+                """);
+        this.selectForChangeSql = schema.sql("SELECT j.id FROM {schema}.jobs j WHERE " + FILTER
+                + " AND j.state = ANY(?::text[]) AND j.id > ? ORDER BY j.id LIMIT ? FOR UPDATE SKIP LOCKED");
+        this.stateCountsSql = schema.sql("SELECT state, count(*) FROM {schema}.jobs GROUP BY state");
+        this.processCountsSql = schema.sql("""
+                SELECT count(*) FILTER (WHERE last_heartbeat_at >= now() - alive_threshold_ms * interval '1 millisecond'), count(*)
+                FROM {schema}.processes
+                """);
+        this.queueDepthSql = schema.sql("""
+                SELECT queue, count(*), (extract(epoch FROM now() - min(run_at)) * 1000)::bigint
+                FROM {schema}.jobs WHERE state = 'available' GROUP BY queue ORDER BY queue
+                """);
+        this.processesSql = schema.sql("""
+                SELECT id, pool, pod_name, pod_uid, node, host, pid, queues, slots, started_at, last_heartbeat_at,
+                       last_heartbeat_at >= now() - alive_threshold_ms * interval '1 millisecond' AS alive
+                FROM {schema}.processes ORDER BY pool, id
+                """);
+    }
+
+    /** Jobs matching the filter, newest first, at most {@code filter.limit()}. */
+    public List<JobView> list(JobFilter filter) {
+        return query("list jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement(listSql)) {
+                int next = bindFilter(c, ps, 1, filter);
+                ps.setInt(next, filter.limit());
+                return readJobs(ps);
+            }
+        });
+    }
+
+    public Optional<JobView> show(long id) {
+        return query("show job " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement(showSql)) {
+                ps.setLong(1, id);
+                return readJobs(ps).stream().findFirst();
+            }
+        });
+    }
+
+    /** Makes the given failed, discarded or scheduled jobs available now; returns the ids changed. */
+    public List<Long> retry(List<Long> ids) {
+        return query("retry jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement(retrySql)) {
+                ps.setArray(1, Sql.longs(c, ids.toArray(Long[]::new)));
+                ps.setString(2, schema.channel());
+                return readIds(ps);
+            }
+        });
+    }
+
+    /** Discards the given failed, scheduled or available jobs; returns the ids changed. */
+    public List<Long> discard(List<Long> ids) {
+        return query("discard jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement(discardSql)) {
+                ps.setArray(1, Sql.longs(c, ids.toArray(Long[]::new)));
+                return readIds(ps);
+            }
+        });
+    }
+
+    /** Retries every job matching the filter (its limit is ignored); {@code progress} gets the running total after each batch. */
+    public long retry(JobFilter filter, LongConsumer progress) {
+        return bulk(filter, RETRYABLE, progress, this::retry);
+    }
+
+    /** Discards every job matching the filter (its limit is ignored); {@code progress} gets the running total after each batch. */
+    public long discard(JobFilter filter, LongConsumer progress) {
+        return bulk(filter, DISCARDABLE, progress, this::discard);
+    }
+
+    public QueueStats stats() {
+        return query("read stats", c -> {
+            Map<JobState, Long> jobs = new EnumMap<>(JobState.class);
+            for (JobState s : JobState.values()) {
+                jobs.put(s, 0L);
+            }
+            long alive;
+            long total;
+            try (PreparedStatement ps = c.prepareStatement(stateCountsSql); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    jobs.put(JobState.fromDb(rs.getString(1)), rs.getLong(2));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(processCountsSql); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                alive = rs.getLong(1);
+                total = rs.getLong(2);
+            }
+            Map<String, QueueStats.QueueDepth> queues = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(queueDepthSql); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    queues.put(rs.getString(1), new QueueStats.QueueDepth(rs.getLong(2), Math.max(0, rs.getLong(3))));
+                }
+            }
+            return new QueueStats(jobs, queues, alive, total);
+        });
+    }
+
+    public List<ProcessView> processes() {
+        return query("list processes", c -> {
+            List<ProcessView> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(processesSql); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    list.add(new ProcessView(rs.getLong("id"), rs.getString("pool"), rs.getString("pod_name"), rs.getString("pod_uid"),
+                            rs.getString("node"), rs.getString("host"), rs.getLong("pid"), Arrays.asList((String[]) rs.getArray("queues").getArray()),
+                            rs.getInt("slots"), instant(rs, "started_at"), instant(rs, "last_heartbeat_at"), rs.getBoolean("alive")));
+                }
+            }
+            return list;
+        });
+    }
+
+    // --- internals -------------------------------------------------------------------------------
+
+    private long bulk(JobFilter filter, Set<JobState> applicable, LongConsumer progress, java.util.function.Function<List<Long>, List<Long>> change) {
+        if (filter.isUnbounded()) {
+            throw new IllegalArgumentException("a bulk change needs a filter (state, queue, handler, error class or time range); pass job ids to change single jobs");
+        }
+        Set<JobState> states = filter.states().isEmpty() ? applicable : filter.states();
+        List<String> eligible = states.stream().filter(applicable::contains).map(JobState::dbName).toList();
+        if (eligible.isEmpty()) {
+            return 0;
+        }
+        long total = 0;
+        long after = 0;
+        while (true) {
+            long cursor = after;
+            List<Long> ids = query("select jobs", c -> {
+                try (PreparedStatement ps = c.prepareStatement(selectForChangeSql)) {
+                    int next = bindFilter(c, ps, 1, filter);
+                    ps.setArray(next++, Sql.texts(c, eligible.toArray(String[]::new)));
+                    ps.setLong(next++, cursor);
+                    ps.setInt(next, BATCH);
+                    return readIds(ps);
+                }
+            });
+            if (ids.isEmpty()) {
+                return total;
+            }
+            total += change.apply(ids).size();
+            progress.accept(total);
+            after = ids.get(ids.size() - 1);
+        }
+    }
+
+    private static int bindFilter(Connection c, PreparedStatement ps, int i, JobFilter f) throws SQLException {
+        java.sql.Array states = Sql.texts(c, f.states().stream().map(JobState::dbName).toArray(String[]::new));
+        ps.setArray(i++, states);
+        ps.setArray(i++, states);
+        for (String value : new String[] {f.queue(), f.handler(), f.errorClass()}) {
+            ps.setString(i++, value);
+            ps.setString(i++, value);
+        }
+        for (Instant value : new Instant[] {f.since(), f.until()}) {
+            Timestamp ts = value == null ? null : Timestamp.from(value);
+            ps.setTimestamp(i++, ts);
+            ps.setTimestamp(i++, ts);
+        }
+        return i;
+    }
+
+    private List<JobView> readJobs(PreparedStatement ps) throws SQLException {
+        List<JobView> jobs = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String errorClass = rs.getString("e_class");
+                JobView.JobError last = errorClass == null ? null : new JobView.JobError(errorClass, rs.getString("e_message"),
+                        instant(rs, "e_at"), integer(rs, "e_attempt"), rs.getString("e_reason"), longOrNull(rs, "e_process"),
+                        rs.getString("e_pod"), rs.getString("e_node"), rs.getString("e_host"), longOrNull(rs, "e_pid"),
+                        integer(rs, "e_exit_code"), rs.getString("e_signal"), instant(rs, "e_last_heartbeat_at"), instant(rs, "e_pruned_at"));
+                jobs.add(new JobView(rs.getLong("id"), rs.getString("queue"), rs.getString("handler"), JobState.fromDb(rs.getString("state")),
+                        rs.getInt("priority"), rs.getInt("attempts"), rs.getInt("max_attempts"), rs.getInt("prunes"), rs.getString("args"),
+                        rs.getString("checkpoint"), rs.getString("unique_key"), longOrNull(rs, "claimed_by"), instant(rs, "run_at"),
+                        instant(rs, "created_at"), instant(rs, "claimed_at"), instant(rs, "finished_at"), last, rs.getString("errors")));
+            }
+        }
+        return jobs;
+    }
+
+    private static List<Long> readIds(PreparedStatement ps) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp ts = rs.getTimestamp(column);
+        return ts == null ? null : ts.toInstant();
+    }
+
+    private static Integer integer(ResultSet rs, String column) throws SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static Long longOrNull(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private <T> T query(String what, Sql.Work<T> work) {
+        try {
+            return Sql.withConnection(dataSource, work);
+        } catch (SQLException e) {
+            throw new QueueException("could not " + what + ": " + e.getMessage(), e);
+        }
+    }
+}
