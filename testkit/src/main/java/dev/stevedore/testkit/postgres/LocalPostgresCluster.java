@@ -27,10 +27,12 @@ public final class LocalPostgresCluster {
     private final Path data;
     private final Path log;
     private final boolean asRoot;
+    private final boolean durable;
     private int port;
     private PostgresServer server;
 
-    private LocalPostgresCluster(Path binaries, Path directory, boolean asRoot) {
+    private LocalPostgresCluster(Path binaries, Path directory, boolean asRoot, boolean durable) {
+        this.durable = durable;
         this.binaries = binaries;
         this.directory = directory;
         this.data = directory.resolve("data");
@@ -45,6 +47,14 @@ public final class LocalPostgresCluster {
 
     /** Starts a cluster that a test controls: it can stop and start the server, as a database outage would. */
     public static LocalPostgresCluster create(Path binaries) {
+        return create(binaries, false);
+    }
+
+    /**
+     * As {@link #create(Path)}; {@code durable} keeps PostgreSQL's default fsync and synchronous_commit,
+     * for benchmarks whose figures must hold for a real server.
+     */
+    public static LocalPostgresCluster create(Path binaries, boolean durable) {
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         Path directory;
         try {
@@ -61,7 +71,7 @@ public final class LocalPostgresCluster {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory for the test PostgreSQL cluster", e);
         }
-        LocalPostgresCluster cluster = new LocalPostgresCluster(binaries, directory, asRoot);
+        LocalPostgresCluster cluster = new LocalPostgresCluster(binaries, directory, asRoot, durable);
         try {
             cluster.port = cluster.startOnFreePort();
             String url = "jdbc:postgresql://127.0.0.1:" + cluster.port + "/postgres";
@@ -96,8 +106,9 @@ public final class LocalPostgresCluster {
     }
 
     private void startOn(int port) {
+        String speed = durable ? "-c synchronous_commit=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
         String serverOptions = String.join(" ", "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", directory.toString(),
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300");
+                speed, "-c", "max_connections=300");
         run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60",
                 "-o", serverOptions, "start"), "pg_ctl start");
     }
