@@ -88,7 +88,15 @@ public final class Worker implements AutoCloseable {
     public static Worker start(DataSource dataSource, QueueSchema schema, WorkerConfig config, HandlerRegistry handlers,
                                QueueListener listener) {
         Worker worker = new Worker(dataSource, schema, config, handlers, listener);
-        worker.register();
+        try {
+            worker.register();
+        } catch (RuntimeException e) {
+            worker.executor.shutdownNow();
+            worker.heartbeats.shutdownNow();
+            worker.maintenance.shutdownNow();
+            worker.timeouts.shutdownNow();
+            throw e;
+        }
         worker.completer.start();
         worker.notifications.start();
         worker.producer.start();

@@ -24,6 +24,15 @@ class WorkerConfigTest {
     }
 
     @Test
+    void startingWithoutAReachableDatabaseFailsWithOneClearError() {
+        org.postgresql.ds.PGSimpleDataSource unreachable = new org.postgresql.ds.PGSimpleDataSource();
+        unreachable.setURL("jdbc:postgresql://127.0.0.1:1/nothing");
+        assertThatThrownBy(() -> Worker.start(unreachable, QueueSchema.DEFAULT, builder().build(), HandlerRegistry.builder().build(), QueueListener.NONE))
+                .isInstanceOf(QueueException.class)
+                .hasMessageStartingWith("could not register the worker process: Connection to 127.0.0.1:1 refused");
+    }
+
+    @Test
     void eachBadSettingIsNamed() {
         assertThatThrownBy(() -> builder().threads(0).build()).hasMessageContaining("threads must be between 1 and 10000");
         assertThatThrownBy(() -> builder().queues(List.of()).build()).hasMessageContaining("queues must name at least one queue");

@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,27 +72,22 @@ public final class JobRunner {
             LOG.warn("job {} failed without retry: {}{}", job.id(), message, logContext);
             return new Outcome.Failed(job, UNKNOWN_HANDLER, message, null, null);
         }
-        AtomicBoolean timedOut = new AtomicBoolean();
-        ScheduledFuture<?> timeout = null;
-        if (job.timeoutMs() != null) {
-            Thread runner = Thread.currentThread();
-            timeout = timeouts.schedule(() -> {
-                timedOut.set(true);
-                runner.interrupt();
-            }, job.timeoutMs(), TimeUnit.MILLISECONDS);
-        }
+        Deadline deadline = new Deadline(Thread.currentThread());
+        ScheduledFuture<?> timeout = job.timeoutMs() == null ? null
+                : timeouts.schedule(deadline::expire, job.timeoutMs(), TimeUnit.MILLISECONDS);
         long started = System.nanoTime();
         try {
             handler.get().handle(new Context(job));
-            if (timedOut.get()) {
+            if (deadline.finish()) {
                 return timedOut(job);
             }
             return new Outcome.Completed(job, System.nanoTime() - started);
         } catch (JobLostException lost) {
+            deadline.finish();
             LOG.info("job {}: handler stopped, the job was taken from this worker{}", job.id(), logContext);
             return null;
         } catch (Throwable error) {
-            if (timedOut.get()) {
+            if (deadline.finish()) {
                 return timedOut(job);
             }
             if (shuttingDown) {
@@ -105,6 +99,30 @@ public final class JobRunner {
             if (timeout != null) {
                 timeout.cancel(false);
             }
+        }
+    }
+
+    /** A job's timeout: interrupts the runner only while the job still runs, never the next job on that thread. */
+    private static final class Deadline {
+        private final Thread runner;
+        private boolean finished;
+        private boolean expired;
+
+        Deadline(Thread runner) {
+            this.runner = runner;
+        }
+
+        synchronized void expire() {
+            if (!finished) {
+                expired = true;
+                runner.interrupt();
+            }
+        }
+
+        /** Marks the job finished; returns whether it had timed out. */
+        synchronized boolean finish() {
+            finished = true;
+            return expired;
         }
     }
 
