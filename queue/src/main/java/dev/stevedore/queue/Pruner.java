@@ -1,7 +1,6 @@
 package dev.stevedore.queue;
 
 import dev.stevedore.queue.internal.Sql;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -53,7 +52,19 @@ public final class Pruner {
 
     /** One pruned process and what became of its jobs. */
     public record PrunedProcess(long processId, String pool, String pod, String node, String host, long pid, String reason,
-                                Instant lastHeartbeatAt, List<Long> failedJobIds, List<Long> retriedJobIds) {}
+                                Instant lastHeartbeatAt, List<PrunedJob> jobs) {
+
+        public List<Long> failedJobIds() {
+            return jobs.stream().filter(j -> !j.retried()).map(PrunedJob::id).toList();
+        }
+
+        public List<Long> retriedJobIds() {
+            return jobs.stream().filter(PrunedJob::retried).map(PrunedJob::id).toList();
+        }
+    }
+
+    /** A job of a pruned process: failed for good, or {@code retried} under the pool's policy. */
+    public record PrunedJob(long id, String queue, String handler, boolean retried) {}
 
     // A pruned job is retried while it has prunes and attempts left; {retry} is that test.
     private static final String RETRY = "(j.prunes < d.pruned_retry_limit AND j.attempts < j.max_attempts)";
@@ -77,14 +88,16 @@ public final class Pruner {
                         'attempt', j.attempts, 'at', now())))
                 FROM dead d
                 WHERE j.claimed_by = d.id AND j.state = 'running'
-                RETURNING j.id, d.id AS process_id, j.state, j.queue
+                RETURNING j.id, d.id AS process_id, j.state, j.queue, j.handler
             ),
             removed AS (
                 DELETE FROM {schema}.processes p USING dead d WHERE p.id = d.id RETURNING p.id
             )
             SELECT d.id, d.pool, d.pod, d.node, d.host, d.pid, d.reason, d.last_heartbeat_at,
-                   coalesce(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.state = 'failed'), '{}') AS failed,
-                   coalesce(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.state <> 'failed'), '{}') AS retried,
+                   coalesce(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_ids,
+                   coalesce(array_agg(t.queue ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_queues,
+                   coalesce(array_agg(t.handler ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_handlers,
+                   coalesce(array_agg(t.state <> 'failed' ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_retried,
                    coalesce(array_agg(DISTINCT t.queue) FILTER (WHERE t.state = 'available'), '{}') AS wake
             FROM dead d LEFT JOIN touched t ON t.process_id = d.id
             GROUP BY d.id, d.pool, d.pod, d.node, d.host, d.pid, d.reason, d.last_heartbeat_at
@@ -240,9 +253,16 @@ public final class Pruner {
         List<String> wake = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
+                Long[] ids = (Long[]) rs.getArray("job_ids").getArray();
+                String[] queues = (String[]) rs.getArray("job_queues").getArray();
+                String[] handlers = (String[]) rs.getArray("job_handlers").getArray();
+                Boolean[] retried = (Boolean[]) rs.getArray("job_retried").getArray();
+                List<PrunedJob> jobs = new ArrayList<>(ids.length);
+                for (int i = 0; i < ids.length; i++) {
+                    jobs.add(new PrunedJob(ids[i], queues[i], handlers[i], retried[i]));
+                }
                 pruned.add(new PrunedProcess(rs.getLong("id"), rs.getString("pool"), rs.getString("pod"), rs.getString("node"),
-                        rs.getString("host"), rs.getLong("pid"), rs.getString("reason"),
-                        rs.getTimestamp("last_heartbeat_at").toInstant(), longList(rs.getArray("failed")), longList(rs.getArray("retried"))));
+                        rs.getString("host"), rs.getLong("pid"), rs.getString("reason"), rs.getTimestamp("last_heartbeat_at").toInstant(), jobs));
                 wake.addAll(Arrays.asList((String[]) rs.getArray("wake").getArray()));
             }
         }
@@ -256,7 +276,4 @@ public final class Pruner {
         return pruned;
     }
 
-    private static List<Long> longList(Array array) throws SQLException {
-        return List.of((Long[]) array.getArray());
-    }
 }

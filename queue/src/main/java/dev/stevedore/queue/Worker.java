@@ -220,8 +220,8 @@ public final class Worker implements AutoCloseable {
     private java.util.List<ClaimedJob> claim(int limit) throws SQLException {
         java.util.List<ClaimedJob> claimed = Sql.withConnection(dataSource,
                 c -> jobs.claim(c, processId.get(), config.queues(), config.claimsAllQueues(), limit));
-        if (!claimed.isEmpty()) {
-            listener.jobsClaimed(claimed.size());
+        for (ClaimedJob job : claimed) {
+            listener.jobClaimed(job.queue(), job.handler(), Duration.ofMillis(job.waitedMs()));
         }
         return claimed;
     }
@@ -295,6 +295,9 @@ public final class Worker implements AutoCloseable {
             LOG.warn("pruned dead process {} ({}): {}; failed jobs {}, retried jobs {}{}", p.processId(),
                     p.pod() != null ? "pod " + p.pod() : p.host() + " pid " + p.pid(), p.reason(), p.failedJobIds(), p.retriedJobIds(), logContext);
             listener.processPruned(p.processId(), p.reason(), p.failedJobIds().size(), p.retriedJobIds().size());
+            for (Pruner.PrunedJob job : p.jobs()) {
+                listener.jobPruned(job.queue(), job.handler(), p.reason(), job.retried());
+            }
         }
     }
 

@@ -45,7 +45,7 @@ public final class JobQueries {
                     claim_token = nextval('{schema}.claim_tokens'), claimed_at = now()
                 FROM next WHERE j.id = next.id
                 RETURNING j.id, j.queue, j.handler, j.args::text, j.attempts, j.max_attempts, j.prunes, j.timeout_ms,
-                          j.checkpoint::text, j.claim_token
+                          j.checkpoint::text, j.claim_token, greatest(0, (extract(epoch FROM now() - j.run_at) * 1000)::bigint)
                 """;
         // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly.
         this.claimOneQueueSql = schema.sql(claim.replace("{queueFilter}", "AND j.queue = ?"));
@@ -109,7 +109,7 @@ public final class JobQueries {
                     long timeoutMs = rs.getLong(8);
                     Long timeout = rs.wasNull() ? null : timeoutMs;
                     jobs.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            rs.getInt(6), rs.getInt(7), timeout, rs.getString(9), rs.getLong(10)));
+                            rs.getInt(6), rs.getInt(7), timeout, rs.getString(9), rs.getLong(10), rs.getLong(11)));
                 }
             }
             return jobs;

@@ -4,6 +4,7 @@ import dev.stevedore.queue.HandlerRegistry;
 import dev.stevedore.queue.JobContext;
 import dev.stevedore.queue.JobHandler;
 import dev.stevedore.queue.JobLostException;
+import dev.stevedore.queue.PermanentJobFailure;
 import dev.stevedore.queue.QueueException;
 import dev.stevedore.queue.QueueListener;
 import dev.stevedore.queue.RetryPolicy;
@@ -94,7 +95,8 @@ public final class JobRunner {
                 LOG.info("job {}: interrupted by shutdown, released back to its queue{}", job.id(), logContext);
                 return null;
             }
-            return failed(job, error.getClass().getName(), String.valueOf(error.getMessage()), backtrace(error));
+            boolean retryable = !(error instanceof PermanentJobFailure);
+            return failed(job, error.getClass().getName(), String.valueOf(error.getMessage()), backtrace(error), retryable);
         } finally {
             if (timeout != null) {
                 timeout.cancel(false);
@@ -127,13 +129,15 @@ public final class JobRunner {
     }
 
     private Outcome timedOut(ClaimedJob job) {
-        return failed(job, TIMEOUT, "the job ran longer than its timeout of " + job.timeoutMs() + " ms and was interrupted", null);
+        return failed(job, TIMEOUT, "the job ran longer than its timeout of " + job.timeoutMs() + " ms and was interrupted", null, true);
     }
 
-    private Outcome failed(ClaimedJob job, String errorClass, String message, String backtrace) {
-        Long delay = RetryPolicy.hasAttemptsLeft(job.attempt(), job.maxAttempts()) ? retryPolicy.backoff(job.attempt()).toMillis() : null;
+    private Outcome failed(ClaimedJob job, String errorClass, String message, String backtrace, boolean retryable) {
+        boolean retry = retryable && RetryPolicy.hasAttemptsLeft(job.attempt(), job.maxAttempts());
+        Long delay = retry ? retryPolicy.backoff(job.attempt()).toMillis() : null;
         LOG.warn("job {} ({} on {}) failed on attempt {}/{}: {}: {}; {}{}", job.id(), job.handler(), job.queue(), job.attempt(),
-                job.maxAttempts(), errorClass, message, delay == null ? "no attempts left" : "retry in " + delay + " ms", logContext);
+                job.maxAttempts(), errorClass, message, retry ? "retry in " + delay + " ms" : retryable ? "no attempts left" : "not retryable",
+                logContext);
         return new Outcome.Failed(job, errorClass, message, backtrace, delay);
     }
 

@@ -1,0 +1,236 @@
+package dev.stevedore.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stevedore.queue.HandlerRegistry;
+import dev.stevedore.queue.ProcessIdentity;
+import dev.stevedore.queue.Pruner;
+import dev.stevedore.queue.QueueListener;
+import dev.stevedore.queue.QueueSchema;
+import dev.stevedore.queue.Worker;
+import dev.stevedore.queue.WorkerConfig;
+import dev.stevedore.testkit.postgres.PostgresExtension;
+import dev.stevedore.testkit.postgres.TestDatabase;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The CLI as a user runs it: arguments and environment in, exit code and output out. */
+@ExtendWith(PostgresExtension.class)
+@TestMethodOrder(MethodOrderer.MethodName.class)
+class CliTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final TestDatabase db;
+    private final Map<String, String> env = new HashMap<>();
+
+    CliTest(TestDatabase db) {
+        this.db = db;
+    }
+
+    record Result(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(out);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + out, e);
+            }
+        }
+    }
+
+    private Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = StevedoreCli.execute(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void setUp() {
+        env.put("STEVEDORE_DB_URL", db.jdbcUrl());
+        env.put("STEVEDORE_DB_USER", db.user());
+        env.put("STEVEDORE_DB_PASSWORD", db.password());
+        assertThat(run("migrate").exit()).isZero();
+        db.server();
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("TRUNCATE stevedore.jobs, stevedore.processes");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void migrateIsRepeatable() {
+        Result r = run("migrate");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("schema stevedore is up to date");
+    }
+
+    @Test
+    void enqueueWithCountPrintsTheIdsAsJson() {
+        Result r = run("enqueue", "--queue", "mail", "--handler", "send", "--args", "{\"to\": \"a@b.c\"}", "--count", "3", "--priority", "2",
+                "--max-attempts", "4", "-o", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.json().get("ids")).hasSize(3);
+
+        JsonNode list = run("jobs", "list", "--queue", "mail", "-o", "json").json();
+        assertThat(list).hasSize(3);
+        JsonNode job = list.get(0);
+        for (String field : List.of("id", "queue", "handler", "state", "attempts", "createdAt", "finishedAt", "lastError")) {
+            assertThat(job.has(field)).as(field).isTrue();
+        }
+        assertThat(job.get("state").asText()).isEqualTo("available");
+        assertThat(job.get("maxAttempts").asInt()).isEqualTo(4);
+        assertThat(job.get("lastError").isNull()).isTrue();
+        assertThat(job.get("finishedAt").isNull()).isTrue();
+    }
+
+    @Test
+    void aPrunedJobShowsItsCauseInListAndShow() throws Exception {
+        String id = run("enqueue", "--queue", "etl", "--handler", "load", "-o", "json").json().get("ids").get(0).asText();
+        CountDownLatch started = new CountDownLatch(1);
+        Worker worker = Worker.start(db.dataSource(), QueueSchema.DEFAULT,
+                WorkerConfig.builder(ProcessIdentity.local("team/etl").withPod("etl-7d9f", "uid-1", "node-2")).shutdownTimeout(Duration.ofMillis(100)).build(),
+                HandlerRegistry.builder().register("load", job -> {
+                    job.saveCheckpoint("{\"rows\": 1200}");
+                    started.countDown();
+                    Thread.sleep(60_000);
+                }).build(), QueueListener.NONE);
+        long processId = worker.processId();
+        try {
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            new Pruner(db.dataSource(), QueueSchema.DEFAULT).prune(List.of(new Pruner.Request(processId,
+                    new Pruner.Cause("OOMKilled", null, null, null, 137, null))));
+        } finally {
+            worker.stop();
+        }
+
+        Result list = run("jobs", "list", "--error", "ProcessPrunedError", "-o", "json");
+        assertThat(list.exit()).isZero();
+        JsonNode error = list.json().get(0).get("lastError");
+        assertThat(error.get("class").asText()).isEqualTo("ProcessPrunedError");
+        assertThat(error.get("reason").asText()).isEqualTo("OOMKilled");
+        assertThat(error.get("pod").asText()).isEqualTo("etl-7d9f");
+        assertThat(error.get("node").asText()).isEqualTo("node-2");
+        assertThat(error.get("process").asLong()).isEqualTo(processId);
+        assertThat(error.get("host").asText()).isNotBlank();
+        assertThat(error.get("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(error.get("prunedAt").asText()).isNotBlank();
+
+        JsonNode shown = run("jobs", "show", id, "-o", "json").json();
+        assertThat(shown.get("checkpoint").get("rows").asInt()).isEqualTo(1200);
+        assertThat(shown.get("errors")).hasSize(1);
+        Result table = run("jobs", "show", id);
+        assertThat(table.out()).contains("checkpoint", "{\"rows\":1200}", "ProcessPrunedError", "OOMKilled");
+        assertThat(run("jobs", "list", "--state", "failed").out()).contains("ProcessPrunedError (OOMKilled pod etl-7d9f)");
+    }
+
+    @Test
+    void retryAndDiscardByIdAndByFilter() throws Exception {
+        run("enqueue", "--queue", "imports", "--handler", "parse", "--count", "5");
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("UPDATE stevedore.jobs SET state = 'failed', finished_at = now(), errors = '[{\"class\": \"java.io.IOException\", \"message\": \"x\"}]'");
+        }
+        List<Long> ids = ids(run("jobs", "list", "-o", "json").json());
+
+        Result one = run("jobs", "retry", ids.get(0).toString(), "-o", "json");
+        assertThat(one.exit()).isZero();
+        assertThat(one.json().get("retried")).hasSize(1);
+        Result again = run("jobs", "retry", ids.get(0).toString());
+        assertThat(again.out()).contains("retried 0 jobs", "skipped " + ids.get(0), "only failed, discarded or scheduled jobs");
+
+        Result bulk = run("jobs", "retry", "--error", "java.io.IOException", "-o", "json");
+        assertThat(bulk.exit()).isZero();
+        assertThat(bulk.out().trim()).isEqualTo("{\n  \"retried\" : 4\n}");
+
+        Result discard = run("jobs", "discard", "--queue", "imports", "--state", "available");
+        assertThat(discard.exit()).isZero();
+        assertThat(discard.out()).contains("discarded 5 jobs");
+        JsonNode stats = run("stats", "-o", "json").json();
+        assertThat(stats.get("jobs").get("discarded").asLong()).isEqualTo(5);
+    }
+
+    @Test
+    void statsAndProcessesHaveTheirDocumentedShape() {
+        run("enqueue", "--queue", "a", "--handler", "h", "--count", "2");
+        run("enqueue", "--queue", "b", "--handler", "h", "--delay", "1h");
+        try (Worker worker = Worker.start(db.dataSource(), QueueSchema.DEFAULT,
+                WorkerConfig.builder(ProcessIdentity.local("team/pool")).queues(List.of("none")).threads(3).build(),
+                HandlerRegistry.builder().build(), QueueListener.NONE)) {
+            JsonNode stats = run("stats", "-o", "json").json();
+            assertThat(stats.get("jobs").get("available").asLong()).isEqualTo(2);
+            assertThat(stats.get("jobs").get("scheduled").asLong()).isEqualTo(1);
+            assertThat(stats.get("jobs").get("completed").asLong()).isZero();
+            assertThat(stats.get("queues").get("a").get("available").asLong()).isEqualTo(2);
+            assertThat(stats.get("queues").get("a").get("oldestAvailableAgeMs").asLong()).isGreaterThanOrEqualTo(0);
+            assertThat(stats.get("processes").get("alive").asLong()).isEqualTo(1);
+
+            JsonNode processes = run("processes", "list", "-o", "json").json();
+            assertThat(processes).hasSize(1);
+            JsonNode p = processes.get(0);
+            for (String field : List.of("id", "pool", "pod", "node", "pid", "host", "queues", "threads", "lastHeartbeatAt")) {
+                assertThat(p.has(field)).as(field).isTrue();
+            }
+            assertThat(p.get("id").asLong()).isEqualTo(worker.processId());
+            assertThat(p.get("pool").asText()).isEqualTo("team/pool");
+            assertThat(p.get("threads").asInt()).isEqualTo(3);
+            assertThat(p.get("queues").get(0).asText()).isEqualTo("none");
+            assertThat(run("processes", "list").out()).contains("team/pool", "none");
+        }
+    }
+
+    @Test
+    void errorsAreOneClearLineWithANonZeroExitCode() {
+        Result unknownJob = run("jobs", "show", "424242");
+        assertThat(unknownJob.exit()).isEqualTo(1);
+        assertThat(unknownJob.err().trim()).isEqualTo("stevedore: job 424242 not found");
+
+        Result unknownRetry = run("jobs", "retry", "424242");
+        assertThat(unknownRetry.exit()).isEqualTo(1);
+        assertThat(unknownRetry.err().trim()).isEqualTo("stevedore: job 424242 not found; nothing was changed");
+
+        Result badState = run("jobs", "list", "--state", "finished");
+        assertThat(badState.exit()).isEqualTo(2);
+        assertThat(badState.err().trim()).startsWith("stevedore: unknown job state 'finished': use one of scheduled, available");
+
+        Result badJson = run("enqueue", "--queue", "q", "--handler", "h", "--args", "{oops}");
+        assertThat(badJson.exit()).isEqualTo(2);
+        assertThat(badJson.err().trim()).isEqualTo("stevedore: args is not valid JSON: expected a quoted member name at character 2");
+
+        Result badOption = run("jobs", "list", "--colour", "red");
+        assertThat(badOption.exit()).isEqualTo(2);
+        assertThat(badOption.err()).startsWith("stevedore: Unknown options: '--colour', 'red'");
+
+        Result noFilter = run("jobs", "retry");
+        assertThat(noFilter.exit()).isEqualTo(2);
+        assertThat(noFilter.err()).contains("give job ids or a filter");
+
+        env.put("STEVEDORE_DB_URL", "jdbc:postgresql://127.0.0.1:1/nowhere");
+        env.put("STEVEDORE_DB_PASSWORD", "s3cret-value");
+        Result down = run("stats");
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.err().lines()).hasSize(1);
+        assertThat(down.err()).startsWith("stevedore: cannot connect to the database at jdbc:postgresql://127.0.0.1:1/nowhere").doesNotContain("s3cret");
+
+        env.remove("STEVEDORE_DB_URL");
+        Result none = run("stats");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("pass --db-url or set STEVEDORE_DB_URL");
+    }
+
+    private static List<Long> ids(JsonNode jobs) {
+        return java.util.stream.StreamSupport.stream(jobs.spliterator(), false).map(j -> j.get("id").asLong()).sorted().toList();
+    }
+}
