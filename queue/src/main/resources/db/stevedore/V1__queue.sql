@@ -84,13 +84,13 @@ CREATE FUNCTION enqueue(
     queue        text,
     handler      text,
     args         jsonb       DEFAULT '{}'::jsonb,
-    priority     smallint    DEFAULT 0,
+    priority     integer     DEFAULT 0,
     run_at       timestamptz DEFAULT NULL,
     max_attempts integer     DEFAULT 25,
     unique_key   text        DEFAULT NULL
 ) RETURNS bigint LANGUAGE sql AS $$
     INSERT INTO ${flyway:defaultSchema}.jobs AS j (queue, handler, args, priority, state, run_at, max_attempts, unique_key)
-    VALUES (enqueue.queue, enqueue.handler, coalesce(enqueue.args, '{}'::jsonb), enqueue.priority,
+    VALUES (enqueue.queue, enqueue.handler, coalesce(enqueue.args, '{}'::jsonb), enqueue.priority::smallint,
             CASE WHEN enqueue.run_at > now() THEN 'scheduled' ELSE 'available' END,
             coalesce(enqueue.run_at, now()), enqueue.max_attempts, enqueue.unique_key)
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running') DO NOTHING

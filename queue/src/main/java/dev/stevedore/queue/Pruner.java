@@ -104,47 +104,44 @@ public final class Pruner {
             ORDER BY d.id
             """.replace("{retry}", RETRY);
 
-    private static final String DEAD_COLUMNS = """
-            p.id, p.pool, p.host, p.pid, p.last_heartbeat_at, p.pruned_retry_limit, p.pruned_retry_backoff_ms""";
-
     private final DataSource dataSource;
     private final QueueSchema schema;
-    private final String pruneRequestedSql;
-    private final String pruneExpiredSql;
+    private final String lockRequestedSql;
+    private final String lockExpiredSql;
+    private final String pruneLockedSql;
     private final String sweepOrphansSql;
 
     public Pruner(DataSource dataSource, QueueSchema schema) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.schema = schema;
-        this.pruneRequestedSql = schema.sql("""
+        // Step 1 locks the rows. A claim in flight holds a key-share lock, so SKIP LOCKED passes that process
+        // over until the next round; a claim that comes later waits for the prune and then finds no row.
+        this.lockRequestedSql = schema.sql("SELECT id FROM {schema}.processes WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED");
+        this.lockExpiredSql = schema.sql("""
+                SELECT id FROM {schema}.processes
+                WHERE last_heartbeat_at < now() - alive_threshold_ms * interval '1 millisecond'
+                  AND (?::text IS NULL OR pool = ?::text) AND id <> ?
+                ORDER BY id LIMIT %d
+                FOR UPDATE SKIP LOCKED
+                """.formatted(EXPIRED_BATCH));
+        // Step 2, a new statement and so a new snapshot: it sees every claim committed before step 1 took its locks.
+        this.pruneLockedSql = schema.sql("""
                 WITH req AS (
                     SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::text[])
                         AS r(process_id, reason, message, pod, node, exit_code, signal)
                 ),
                 dead AS (
-                    SELECT %s, coalesce(r.pod, p.pod_name) AS pod, coalesce(r.node, p.node) AS node,
-                           r.reason, r.exit_code, r.signal,
-                           coalesce(r.message, format('Process %%s (%%s) was found dead and pruned: %%s%%s', p.id,
-                               coalesce(r.pod, p.pod_name, p.host || ' pid ' || p.pid), r.reason,
-                               CASE WHEN r.exit_code IS NOT NULL THEN format(' (exit code %%s)', r.exit_code) ELSE '' END)) AS message
+                    SELECT p.id, p.pool, p.host, p.pid, p.last_heartbeat_at, p.pruned_retry_limit, p.pruned_retry_backoff_ms,
+                           coalesce(r.pod, p.pod_name) AS pod, coalesce(r.node, p.node) AS node, r.reason, r.exit_code, r.signal,
+                           coalesce(r.message, format('Process %s (%s) was found dead and pruned: %s', p.id,
+                               coalesce(r.pod, p.pod_name, p.host || ' pid ' || p.pid),
+                               CASE WHEN r.reason = '""" + HEARTBEAT_EXPIRED + """
+                ' THEN format('no heartbeat since %s (alive threshold %s ms)', p.last_heartbeat_at, p.alive_threshold_ms)
+                                    WHEN r.exit_code IS NOT NULL THEN format('%s (exit code %s)', r.reason, r.exit_code)
+                                    ELSE r.reason END)) AS message
                     FROM {schema}.processes p JOIN req r ON r.process_id = p.id
-                    FOR UPDATE OF p SKIP LOCKED
                 ),
-                """.formatted(DEAD_COLUMNS) + PRUNE_TAIL);
-        this.pruneExpiredSql = schema.sql("""
-                WITH dead AS (
-                    SELECT %s, p.pod_name AS pod, p.node, '%s'::text AS reason, NULL::integer AS exit_code, NULL::text AS signal,
-                           format('Process %%s (%%s) was found dead and pruned: no heartbeat since %%s (alive threshold %%s ms)',
-                               p.id, coalesce(p.pod_name, p.host || ' pid ' || p.pid), p.last_heartbeat_at, p.alive_threshold_ms) AS message
-                    FROM {schema}.processes p
-                    WHERE p.last_heartbeat_at < now() - p.alive_threshold_ms * interval '1 millisecond'
-                      AND (?::text IS NULL OR p.pool = ?::text)
-                      AND p.id <> ?
-                    ORDER BY p.id
-                    LIMIT %d
-                    FOR UPDATE SKIP LOCKED
-                ),
-                """.formatted(DEAD_COLUMNS, HEARTBEAT_EXPIRED, EXPIRED_BATCH) + PRUNE_TAIL);
+                """ + PRUNE_TAIL);
         this.sweepOrphansSql = schema.sql("""
                 UPDATE {schema}.jobs j SET
                     state = 'failed', finished_at = now(), claimed_by = NULL,
@@ -165,34 +162,14 @@ public final class Pruner {
         }
         try {
             return Sql.inTransaction(dataSource, c -> {
-                int n = requests.size();
-                Long[] ids = new Long[n];
-                String[] reasons = new String[n];
-                String[] messages = new String[n];
-                String[] pods = new String[n];
-                String[] nodes = new String[n];
-                Integer[] exitCodes = new Integer[n];
-                String[] signals = new String[n];
-                for (int i = 0; i < n; i++) {
-                    Request r = requests.get(i);
-                    ids[i] = r.processId();
-                    reasons[i] = r.cause().reason();
-                    messages[i] = r.cause().message();
-                    pods[i] = r.cause().pod();
-                    nodes[i] = r.cause().node();
-                    exitCodes[i] = r.cause().exitCode();
-                    signals[i] = r.cause().signal();
-                }
-                try (PreparedStatement ps = c.prepareStatement(pruneRequestedSql)) {
+                Long[] ids = requests.stream().map(Request::processId).toArray(Long[]::new);
+                List<Long> locked;
+                try (PreparedStatement ps = c.prepareStatement(lockRequestedSql)) {
                     ps.setArray(1, Sql.longs(c, ids));
-                    ps.setArray(2, Sql.texts(c, reasons));
-                    ps.setArray(3, Sql.texts(c, messages));
-                    ps.setArray(4, Sql.texts(c, pods));
-                    ps.setArray(5, Sql.texts(c, nodes));
-                    ps.setArray(6, Sql.ints(c, exitCodes));
-                    ps.setArray(7, Sql.texts(c, signals));
-                    return readPruned(c, ps);
+                    locked = readIds(ps);
                 }
+                List<Request> mine = requests.stream().filter(r -> locked.contains(r.processId())).toList();
+                return pruneLocked(c, mine);
             });
         } catch (SQLException e) {
             throw new QueueException("could not prune processes " + requests.stream().map(Request::processId).toList() + ": " + e.getMessage(), e);
@@ -212,22 +189,70 @@ public final class Pruner {
         List<PrunedProcess> all = new ArrayList<>();
         try {
             while (true) {
+                int[] lockedCount = new int[1];
                 List<PrunedProcess> batch = Sql.inTransaction(dataSource, c -> {
-                    try (PreparedStatement ps = c.prepareStatement(pruneExpiredSql)) {
+                    List<Long> locked;
+                    try (PreparedStatement ps = c.prepareStatement(lockExpiredSql)) {
                         ps.setString(1, pool.orElse(null));
                         ps.setString(2, pool.orElse(null));
                         ps.setLong(3, excludedProcessId);
-                        return readPruned(c, ps);
+                        locked = readIds(ps);
                     }
+                    lockedCount[0] = locked.size();
+                    return pruneLocked(c, locked.stream().map(id -> new Request(id, Cause.of(HEARTBEAT_EXPIRED))).toList());
                 });
                 all.addAll(batch);
-                if (batch.size() < EXPIRED_BATCH) {
+                if (lockedCount[0] < EXPIRED_BATCH) {
                     return all;
                 }
             }
         } catch (SQLException e) {
             throw new QueueException("could not prune expired processes: " + e.getMessage(), e);
         }
+    }
+
+    private List<PrunedProcess> pruneLocked(Connection c, List<Request> requests) throws SQLException {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        int n = requests.size();
+        Long[] ids = new Long[n];
+        String[] reasons = new String[n];
+        String[] messages = new String[n];
+        String[] pods = new String[n];
+        String[] nodes = new String[n];
+        Integer[] exitCodes = new Integer[n];
+        String[] signals = new String[n];
+        for (int i = 0; i < n; i++) {
+            Request r = requests.get(i);
+            ids[i] = r.processId();
+            reasons[i] = r.cause().reason();
+            messages[i] = r.cause().message();
+            pods[i] = r.cause().pod();
+            nodes[i] = r.cause().node();
+            exitCodes[i] = r.cause().exitCode();
+            signals[i] = r.cause().signal();
+        }
+        try (PreparedStatement ps = c.prepareStatement(pruneLockedSql)) {
+            ps.setArray(1, Sql.longs(c, ids));
+            ps.setArray(2, Sql.texts(c, reasons));
+            ps.setArray(3, Sql.texts(c, messages));
+            ps.setArray(4, Sql.texts(c, pods));
+            ps.setArray(5, Sql.texts(c, nodes));
+            ps.setArray(6, Sql.ints(c, exitCodes));
+            ps.setArray(7, Sql.texts(c, signals));
+            return readPruned(c, ps);
+        }
+    }
+
+    private static List<Long> readIds(PreparedStatement ps) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
     }
 
     /** Fails jobs still claimed by a process that has no row (ProcessMissingError). Returns their ids. */

@@ -68,14 +68,22 @@ public final class QueueAdmin {
                 + " ORDER BY j.id DESC LIMIT ?");
         this.showSql = schema.sql("SELECT " + COLUMNS + " FROM {schema}.jobs j " + LAST_ERROR + " WHERE j.id = ?");
         // A retry gives at least one more attempt, and skips jobs whose unique key an unfinished job now holds.
+        // Of several candidates sharing a unique key only the newest is retried, so the batch cannot trip the index.
         this.retrySql = schema.sql("""
-                WITH changed AS (
-                    UPDATE {schema}.jobs j SET state = 'available', run_at = now(), finished_at = NULL,
-                        max_attempts = greatest(j.max_attempts, j.attempts + 1)
+                WITH candidates AS (
+                    SELECT DISTINCT ON (coalesce(j.unique_key, j.id::text)) j.id
+                    FROM {schema}.jobs j
                     WHERE j.id = ANY(?::bigint[]) AND j.state IN ('failed', 'discarded', 'scheduled')
                       AND (j.unique_key IS NULL OR NOT EXISTS (
                           SELECT 1 FROM {schema}.jobs o WHERE o.unique_key = j.unique_key AND o.id <> j.id
                             AND o.state IN ('scheduled', 'available', 'running')))
+                    ORDER BY coalesce(j.unique_key, j.id::text), j.id DESC
+                ),
+                changed AS (
+                    UPDATE {schema}.jobs j SET state = 'available', run_at = now(), finished_at = NULL,
+                        max_attempts = greatest(j.max_attempts, j.attempts + 1)
+                    FROM candidates c
+                    WHERE j.id = c.id AND j.state IN ('failed', 'discarded', 'scheduled')
                     RETURNING j.id, j.queue
                 )
                 SELECT c.id, pg_notify(?, c.queue) FROM changed c
@@ -123,15 +131,40 @@ public final class QueueAdmin {
         });
     }
 
-    /** Makes the given failed, discarded or scheduled jobs available now; returns the ids changed. */
+    /**
+     * Makes the given failed, discarded or scheduled jobs available now; returns the ids changed. A job whose
+     * unique key an unfinished job holds is skipped.
+     */
     public List<Long> retry(List<Long> ids) {
         return query("retry jobs", c -> {
-            try (PreparedStatement ps = c.prepareStatement(retrySql)) {
-                ps.setArray(1, Sql.longs(c, ids.toArray(Long[]::new)));
-                ps.setString(2, schema.channel());
-                return readIds(ps);
+            try {
+                return retryBatch(c, ids);
+            } catch (SQLException e) {
+                if (!Sql.isUniqueViolation(e)) {
+                    throw e;
+                }
+                // A job with the same key was enqueued meanwhile: go one by one, skipping the ones it blocks.
+                List<Long> changed = new ArrayList<>();
+                for (Long id : ids) {
+                    try {
+                        changed.addAll(retryBatch(c, List.of(id)));
+                    } catch (SQLException single) {
+                        if (!Sql.isUniqueViolation(single)) {
+                            throw single;
+                        }
+                    }
+                }
+                return changed;
             }
         });
+    }
+
+    private List<Long> retryBatch(Connection c, List<Long> ids) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(retrySql)) {
+            ps.setArray(1, Sql.longs(c, ids.toArray(Long[]::new)));
+            ps.setString(2, schema.channel());
+            return readIds(ps);
+        }
     }
 
     /** Discards the given failed, scheduled or available jobs; returns the ids changed. */

@@ -7,6 +7,7 @@ import dev.stevedore.queue.internal.JobRunner;
 import dev.stevedore.queue.internal.NotificationListener;
 import dev.stevedore.queue.internal.ProcessQueries;
 import dev.stevedore.queue.internal.Producer;
+import dev.stevedore.queue.internal.SafeListener;
 import dev.stevedore.queue.internal.Sql;
 import dev.stevedore.queue.internal.WakeSignal;
 import java.sql.SQLException;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,8 @@ public final class Worker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration HANDLER_STOP_GRACE = Duration.ofSeconds(2);
+    private static final int JANITOR_BATCHES_PER_RUN = 20;
 
     private final DataSource dataSource;
     private final WorkerConfig config;
@@ -46,6 +50,8 @@ public final class Worker implements AutoCloseable {
     private final Pruner pruner;
     private final AtomicLong processId = new AtomicLong();
     private final AtomicLong lastHeartbeatNanos = new AtomicLong();
+    /** Since when every heartbeat has succeeded; -1 after a failure. Pruning others waits for a settled view. */
+    private final AtomicLong healthySinceNanos = new AtomicLong(-1);
     private final AtomicInteger running = new AtomicInteger();
     private final Object idle = new Object();
     private final Semaphore slots;
@@ -60,12 +66,12 @@ public final class Worker implements AutoCloseable {
     private final JobRunner runner;
     private final String logContext;
     private volatile boolean claiming = true;
-    private boolean stopped;
+    private volatile boolean stopped;
 
     private Worker(DataSource dataSource, QueueSchema schema, WorkerConfig config, HandlerRegistry handlers, QueueListener listener) {
         this.dataSource = dataSource;
         this.config = config;
-        this.listener = listener;
+        this.listener = new SafeListener(listener);
         this.jobs = new JobQueries(schema);
         this.processes = new ProcessQueries(schema);
         this.pruner = new Pruner(dataSource, schema);
@@ -76,9 +82,11 @@ public final class Worker implements AutoCloseable {
         this.executor = Executors.newFixedThreadPool(config.threads(), named("stevedore-job-"));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(named("stevedore-heartbeat"));
         this.maintenance = Executors.newSingleThreadScheduledExecutor(named("stevedore-maintenance"));
-        this.timeouts = Executors.newSingleThreadScheduledExecutor(named("stevedore-timeouts"));
-        this.completer = new Completer(dataSource, jobs, listener, logContext);
-        this.runner = new JobRunner(handlers, config.retryPolicy(), dataSource, jobs, completer, timeouts, listener, logContext);
+        ScheduledThreadPoolExecutor timeoutExecutor = new ScheduledThreadPoolExecutor(1, named("stevedore-timeouts"));
+        timeoutExecutor.setRemoveOnCancelPolicy(true); // finished jobs must not leave their timeouts queued
+        this.timeouts = timeoutExecutor;
+        this.completer = new Completer(dataSource, jobs, this.listener, logContext);
+        this.runner = new JobRunner(handlers, config.retryPolicy(), dataSource, jobs, completer, timeouts, this.listener, logContext);
         this.notifications = new NotificationListener(dataSource, schema.channel(),
                 queue -> config.claimsAllQueues() || config.queues().contains(queue), wake::wake, logContext);
         this.producer = new Producer(slots, this::claim, this::dispatch, this::mayClaim, wake, config.pollInterval(), logContext);
@@ -133,6 +141,7 @@ public final class Worker implements AutoCloseable {
         if (claiming) {
             claiming = false;
             wake.wake();
+            producer.quiesce(); // a claim in flight is dispatched, and counted, before we look
             LOG.info("draining: no more claims, {} jobs running{}", running.get(), logContext);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -163,9 +172,17 @@ public final class Worker implements AutoCloseable {
             return;
         }
         stopped = true;
-        boolean idleInTime = drain(config.shutdownTimeout());
+        // An interrupted caller (e.g. a shutdown hook racing another) must still get the whole sequence.
+        boolean interrupted = Thread.interrupted();
         try {
+            boolean idleInTime = drain(config.shutdownTimeout());
             producer.stop();
+            // Interrupt what still runs, and give it a moment, so no job is released while its handler goes on.
+            runner.shutdown();
+            executor.shutdownNow();
+            if (!executor.awaitTermination(HANDLER_STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} handlers ignored the interrupt; their jobs are released anyway and may run twice{}", running.get(), logContext);
+            }
             if (!completer.flush(FLUSH_TIMEOUT)) {
                 LOG.warn("not every job outcome could be written within {} s; those jobs will be released{}", FLUSH_TIMEOUT.toSeconds(), logContext);
             }
@@ -179,15 +196,16 @@ public final class Worker implements AutoCloseable {
             if (released > 0 || !idleInTime) {
                 LOG.info("released {} unfinished jobs back to their queues{}", released, logContext);
             }
-            runner.shutdown();
-            executor.shutdownNow();
             notifications.close();
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
         } finally {
             heartbeats.shutdownNow();
             maintenance.shutdownNow();
             timeouts.shutdownNow();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         LOG.info("worker stopped{}", logContext);
     }
@@ -202,7 +220,9 @@ public final class Worker implements AutoCloseable {
     private void register() {
         try {
             processId.set(Sql.withConnection(dataSource, c -> processes.register(c, config)));
-            lastHeartbeatNanos.set(System.nanoTime());
+            long now = System.nanoTime();
+            lastHeartbeatNanos.set(now);
+            healthySinceNanos.set(now);
         } catch (SQLException e) {
             throw new QueueException("could not register the worker process: " + e.getMessage(), e);
         }
@@ -250,6 +270,7 @@ public final class Worker implements AutoCloseable {
             boolean alive = Sql.withConnection(dataSource, c -> processes.heartbeat(c, processId.get()));
             if (alive) {
                 lastHeartbeatNanos.set(started);
+                healthySinceNanos.compareAndSet(-1, started);
                 return;
             }
             // Another process judged us dead and failed our jobs; their writes from here on are refused.
@@ -259,6 +280,7 @@ public final class Worker implements AutoCloseable {
                     old, processId.get(), logContext);
             wake.wake();
         } catch (SQLException | RuntimeException e) {
+            healthySinceNanos.set(-1);
             listener.heartbeatFailed(e);
             LOG.warn("heartbeat failed{}: {}{}", heartbeatFresh() ? "" : " (claiming paused until it succeeds)", e.getMessage(), logContext);
         }
@@ -290,7 +312,15 @@ public final class Worker implements AutoCloseable {
         Sql.withConnection(dataSource, jobs::promoteDue);
     }
 
+    /**
+     * Only a worker whose own heartbeats have succeeded for a whole alive threshold judges others: after a
+     * database outage every heartbeat is stale, and the first worker back must not prune its live peers.
+     */
     private void pruneDeadProcesses() {
+        long since = healthySinceNanos.get();
+        if (since == -1 || System.nanoTime() - since < config.aliveThreshold().toNanos()) {
+            return;
+        }
         for (Pruner.PrunedProcess p : pruner.pruneExpired(Optional.of(config.identity().pool()), processId.get())) {
             LOG.warn("pruned dead process {} ({}): {}; failed jobs {}, retried jobs {}{}", p.processId(),
                     p.pod() != null ? "pod " + p.pod() : p.host() + " pid " + p.pid(), p.reason(), p.failedJobIds(), p.retriedJobIds(), logContext);
@@ -310,10 +340,12 @@ public final class Worker implements AutoCloseable {
 
     private void deleteOldCompletedJobs() throws SQLException {
         long retention = config.completedRetention().toMillis();
-        int deleted;
-        do {
-            deleted = Sql.withConnection(dataSource, c -> jobs.deleteCompletedBefore(c, retention));
-        } while (deleted == 5000 && !stopped);
+        // Bounded per run, so a large backlog does not hold up promotion and pruning on this thread.
+        for (int batch = 0; batch < JANITOR_BATCHES_PER_RUN && !stopped; batch++) {
+            if (Sql.withConnection(dataSource, c -> jobs.deleteCompletedBefore(c, retention)) < 5000) {
+                return;
+            }
+        }
     }
 
     @FunctionalInterface

@@ -73,8 +73,8 @@ public record WorkerConfig(ProcessIdentity identity, List<String> queues, int th
     }
 
     private static void positive(String name, Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        if (value == null || value.toMillis() < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1ms, got " + value);
         }
     }
 

@@ -129,6 +129,18 @@ class QueueAdminTest {
     }
 
     @Test
+    void retryingFailedJobsThatShareAUniqueKeyRetriesOnlyOne() {
+        long first = queue.enqueue(NewJob.of("reports", "monthly").uniqueKey("2026-11"));
+        fail(List.of(first), "java.io.IOException");
+        long second = queue.enqueue(NewJob.of("reports", "monthly").uniqueKey("2026-11"));
+        fail(List.of(second), "java.io.IOException");
+
+        assertThat(admin.retry(JobFilter.all().withErrorClass("java.io.IOException"), n -> {})).isEqualTo(1);
+        assertThat(queue.count("state = 'available'")).isEqualTo(1);
+        assertThat(admin.retry(List.of(first, second))).as("the key is held now").isEmpty();
+    }
+
+    @Test
     void aBulkChangeWithoutAFilterIsRefused() {
         assertThatThrownBy(() -> admin.retry(JobFilter.all(), n -> {}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a bulk change needs a filter");

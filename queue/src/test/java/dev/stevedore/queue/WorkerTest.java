@@ -107,6 +107,35 @@ class WorkerTest {
     }
 
     @Test
+    void aListenerThatThrowsDoesNotStopTheWorker() {
+        QueueListener broken = new QueueListener() {
+            @Override
+            public void jobClaimed(String queue, String handler, Duration waited) {
+                throw new IllegalStateException("metrics bug");
+            }
+
+            @Override
+            public void jobCompleted(String queue, String handler, Duration runtime) {
+                throw new IllegalStateException("metrics bug");
+            }
+        };
+        queue.worker(c -> {}, HandlerRegistry.builder().register("h", job -> {}).build(), broken);
+        long id = queue.enqueue(NewJob.of("default", "h"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.state(id).equals("completed"));
+    }
+
+    @Test
+    void anErrorMessageWithCharactersPostgresqlRejectsIsStillRecorded() {
+        queue.worker(c -> {}, HandlerRegistry.builder().register("nul", job -> {
+            throw new PermanentJobFailure("bad\u0000byte");
+        }).build());
+        long id = queue.enqueue(NewJob.of("default", "nul"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.state(id).equals("failed"));
+        assertThat((String) queue.job(id).get("last_error")).contains("bad?byte");
+        assertThat(queue.job(id).get("attempts")).as("a permanent failure is not retried").isEqualTo(1);
+    }
+
+    @Test
     void anUnknownHandlerFailsAtOnceWithoutRetry() {
         long id = queue.enqueue(NewJob.of("default", "nobody-knows-me").maxAttempts(10));
         queue.worker(c -> {}, HandlerRegistry.builder().register("known", job -> {}).build());

@@ -107,7 +107,17 @@ public final class Completer {
                 batch.clear();
             } catch (InterruptedException e) {
                 return;
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException e) {
+                if (isDataError(e)) {
+                    // The batch holds a row the database refuses (and always will): write one by one, drop only that one.
+                    writeOneByOne(batch);
+                    synchronized (progress) {
+                        written += batch.size();
+                        progress.notifyAll();
+                    }
+                    batch.clear();
+                    continue;
+                }
                 Duration pause = backoff.next();
                 LOG.warn("writing {} job outcomes failed, retrying in {} ms: {}{}", batch.size(), pause.toMillis(), e.getMessage(), logContext);
                 try {
@@ -115,6 +125,31 @@ public final class Completer {
                 } catch (InterruptedException interrupted) {
                     return;
                 }
+            } catch (RuntimeException e) {
+                Duration pause = backoff.next();
+                LOG.warn("writing {} job outcomes failed, retrying in {} ms: {}{}", batch.size(), pause.toMillis(), e.getMessage(), logContext);
+                try {
+                    Thread.sleep(pause.toMillis());
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Errors about the data itself (SQLState classes 22 and 23), as opposed to a lost connection. */
+    private static boolean isDataError(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    private void writeOneByOne(List<Outcome> batch) {
+        for (Outcome o : batch) {
+            try {
+                write(List.of(o));
+            } catch (SQLException e) {
+                LOG.error("job {}: outcome could not be written and was dropped ({}); the job stays running until it is pruned or released{}",
+                        o.job().id(), e.getMessage(), logContext);
             }
         }
     }

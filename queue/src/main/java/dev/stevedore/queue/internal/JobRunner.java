@@ -138,7 +138,12 @@ public final class JobRunner {
         LOG.warn("job {} ({} on {}) failed on attempt {}/{}: {}: {}; {}{}", job.id(), job.handler(), job.queue(), job.attempt(),
                 job.maxAttempts(), errorClass, message, retry ? "retry in " + delay + " ms" : retryable ? "no attempts left" : "not retryable",
                 logContext);
-        return new Outcome.Failed(job, errorClass, message, backtrace, delay);
+        return new Outcome.Failed(job, errorClass, withoutNul(message), withoutNul(backtrace), delay);
+    }
+
+    /** PostgreSQL text cannot hold NUL characters, and an exception message may. */
+    private static String withoutNul(String text) {
+        return text == null ? null : text.replace('\u0000', '?');
     }
 
     private static String backtrace(Throwable error) {

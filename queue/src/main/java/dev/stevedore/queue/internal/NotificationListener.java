@@ -56,16 +56,25 @@ public final class NotificationListener {
                 PGConnection pg = c.unwrap(PGConnection.class);
                 backoff.reset();
                 wake.run();
-                while (running) {
-                    PGNotification[] notifications = pg.getNotifications(250);
-                    if (notifications == null) {
-                        continue;
-                    }
-                    for (PGNotification n : notifications) {
-                        if (interested.test(n.getParameter())) {
-                            wake.run();
-                            break;
+                try {
+                    while (running) {
+                        PGNotification[] notifications = pg.getNotifications(250);
+                        if (notifications == null) {
+                            continue;
                         }
+                        for (PGNotification n : notifications) {
+                            if (interested.test(n.getParameter())) {
+                                wake.run();
+                                break;
+                            }
+                        }
+                    }
+                } finally {
+                    // A pooled connection must not go back still listening.
+                    try (Statement s = c.createStatement()) {
+                        s.execute("UNLISTEN *");
+                    } catch (SQLException ignored) {
+                        // broken connection: the pool discards it
                     }
                 }
             } catch (SQLException | RuntimeException e) {

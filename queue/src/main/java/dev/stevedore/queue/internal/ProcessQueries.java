@@ -66,10 +66,18 @@ public final class ProcessQueries {
     }
 
     /**
-     * In one transaction: hands every job still claimed by the process back to available (attempt not
-     * charged), notifies their queues, and deletes the process row. Returns how many jobs were released.
+     * In one transaction: deletes the process row, then hands every job still claimed by the process back to
+     * available (attempt not charged) and notifies their queues. The row goes first, in the same lock order as
+     * a prune, so the two cannot deadlock; if a prune got there first, its jobs are already settled and none
+     * are released. Returns how many jobs were released.
      */
     public int releaseAndDelete(Connection c, long processId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
+            ps.setLong(1, processId);
+            if (ps.executeUpdate() == 0) {
+                return 0;
+            }
+        }
         List<String> queues = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(releaseSql)) {
             ps.setLong(1, processId);
@@ -85,10 +93,6 @@ public final class ProcessQueries {
                 ps.setArray(2, Sql.texts(c, queues.stream().distinct().toArray(String[]::new)));
                 ps.execute();
             }
-        }
-        try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
-            ps.setLong(1, processId);
-            ps.executeUpdate();
         }
         return queues.size();
     }

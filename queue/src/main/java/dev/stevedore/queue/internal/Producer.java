@@ -39,6 +39,8 @@ public final class Producer {
     private final String logContext;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Held from a claim until its jobs are dispatched, so {@link #quiesce} can wait for both. */
+    private final Object claiming = new Object();
 
     public Producer(Semaphore slots, Claimer claimer, Dispatcher dispatcher, BooleanSupplier mayClaim, WakeSignal wake,
                     Duration pollInterval, String logContext) {
@@ -55,6 +57,16 @@ public final class Producer {
 
     public void start() {
         thread.start();
+    }
+
+    /**
+     * Returns once no claim is between the database and the executor. Call after making {@code mayClaim}
+     * false: from then on every claimed job is counted as running.
+     */
+    public void quiesce() {
+        synchronized (claiming) {
+            // nothing: entering means the producer is outside a claim
+        }
     }
 
     /** Stops claiming; returns once no claim is in progress. */
@@ -76,21 +88,27 @@ public final class Producer {
                     continue;
                 }
                 int free = 1 + slots.drainPermits();
-                List<ClaimedJob> jobs;
-                try {
-                    jobs = running ? claimer.claim(free) : List.of();
-                    backoff.reset();
-                } catch (SQLException | RuntimeException e) {
-                    slots.release(free);
+                List<ClaimedJob> jobs = List.of();
+                Exception failure = null;
+                synchronized (claiming) {
+                    try {
+                        // Checked again under the lock: a drain that has passed quiesce() sees no later claim.
+                        jobs = running && mayClaim.getAsBoolean() ? claimer.claim(free) : List.of();
+                    } catch (SQLException | RuntimeException e) {
+                        failure = e;
+                    }
+                    slots.release(free - jobs.size());
+                    for (ClaimedJob job : jobs) {
+                        dispatcher.dispatch(job);
+                    }
+                }
+                if (failure != null) {
                     Duration pause = backoff.next();
-                    LOG.warn("claiming jobs failed, retrying in {} ms: {}{}", pause.toMillis(), e.getMessage(), logContext);
+                    LOG.warn("claiming jobs failed, retrying in {} ms: {}{}", pause.toMillis(), failure.getMessage(), logContext);
                     wake.await(pause);
                     continue;
                 }
-                slots.release(free - jobs.size());
-                for (ClaimedJob job : jobs) {
-                    dispatcher.dispatch(job);
-                }
+                backoff.reset();
                 if (jobs.size() < free) {
                     wake.await(pollInterval);
                 }
