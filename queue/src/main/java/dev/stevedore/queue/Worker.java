@@ -269,8 +269,11 @@ public final class Worker implements AutoCloseable {
         try {
             boolean alive = Sql.withConnection(dataSource, c -> processes.heartbeat(c, processId.get()));
             if (alive) {
-                lastHeartbeatNanos.set(started);
-                healthySinceNanos.compareAndSet(-1, started);
+                long previous = lastHeartbeatNanos.getAndSet(started);
+                // A gap between two good heartbeats (one was blocked, not failed) counts like a failure.
+                if (healthySinceNanos.get() == -1 || started - previous > heartbeatGapNanos()) {
+                    healthySinceNanos.set(started);
+                }
                 return;
             }
             // Another process judged us dead and failed our jobs; their writes from here on are refused.
@@ -317,8 +320,10 @@ public final class Worker implements AutoCloseable {
      * database outage every heartbeat is stale, and the first worker back must not prune its live peers.
      */
     private void pruneDeadProcesses() {
+        long now = System.nanoTime();
         long since = healthySinceNanos.get();
-        if (since == -1 || System.nanoTime() - since < config.aliveThreshold().toNanos()) {
+        boolean fresh = now - lastHeartbeatNanos.get() < heartbeatGapNanos();
+        if (!fresh || since == -1 || now - since < config.aliveThreshold().toNanos()) {
             return;
         }
         for (Pruner.PrunedProcess p : pruner.pruneExpired(Optional.of(config.identity().pool()), processId.get())) {
@@ -329,6 +334,10 @@ public final class Worker implements AutoCloseable {
                 listener.jobPruned(job.queue(), job.handler(), p.reason(), job.retried());
             }
         }
+    }
+
+    private long heartbeatGapNanos() {
+        return config.heartbeatInterval().multipliedBy(3).toNanos();
     }
 
     private void sweepOrphans() {
