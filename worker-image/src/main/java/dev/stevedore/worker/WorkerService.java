@@ -69,7 +69,7 @@ public class WorkerService {
             try {
                 if (settings.migrate()) {
                     int applied = QueueMigrator.migrate(dataSource, settings.schema());
-                    LOG.infof("schema %s: %s", settings.schema(), applied == 0 ? "up to date" : "applied " + applied + " migrations");
+                    LOG.infof("schema %s: %s", settings.schema(), applied == 0 ? "up to date" : "applied " + applied + (applied == 1 ? " migration" : " migrations"));
                 }
                 Worker started = Worker.start(dataSource, settings.schema(), workerConfig(settings), handlers, new QueueMetrics(metrics));
                 synchronized (this) {
