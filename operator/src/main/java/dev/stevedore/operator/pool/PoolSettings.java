@@ -1,0 +1,68 @@
+package dev.stevedore.operator.pool;
+
+import dev.stevedore.operator.model.JobWorkerPoolSpec;
+import dev.stevedore.operator.model.PrunedJobsSpec;
+import dev.stevedore.queue.Durations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A pool's spec read into typed values, with the checks the CRD schema cannot express. Problems are
+ * collected as one message each, naming the field and the fix.
+ */
+public record PoolSettings(Duration shutdownTimeout, Duration drainTimeout, Duration heartbeatInterval, Duration aliveThreshold,
+                           int prunedRetryLimit, Duration prunedRetryBackoff, List<String> problems) {
+
+    /** Added to drain + shutdown for the JVM to exit and the kubelet to notice. */
+    public static final Duration GRACE_MARGIN = Duration.ofSeconds(10);
+
+    public static PoolSettings of(JobWorkerPoolSpec spec) {
+        List<String> problems = new ArrayList<>();
+        Duration shutdown = duration(spec.getShutdownTimeout(), "25s", "spec.shutdownTimeout", problems);
+        Duration drain = duration(spec.getDrainTimeout(), "30s", "spec.drainTimeout", problems);
+        Duration heartbeat = duration(spec.getHeartbeatInterval(), "2s", "spec.heartbeatInterval", problems);
+        Duration alive = duration(spec.getAliveThreshold(), "10s", "spec.aliveThreshold", problems);
+        if (alive.compareTo(heartbeat.multipliedBy(2)) < 0) {
+            problems.add("spec.aliveThreshold (" + Durations.format(alive) + ") must be at least twice spec.heartbeatInterval ("
+                    + Durations.format(heartbeat) + "), or one late heartbeat gets a live worker pruned");
+        }
+        if (heartbeat.isZero()) {
+            problems.add("spec.heartbeatInterval must be longer than 0");
+        }
+        PrunedJobsSpec pruned = spec.getPrunedJobs() == null ? new PrunedJobsSpec() : spec.getPrunedJobs();
+        boolean bounded = pruned.getRetryPolicy() == PrunedJobsSpec.RetryPolicy.Bounded;
+        int limit = bounded ? (pruned.getRetryLimit() == null ? 1 : pruned.getRetryLimit()) : 0;
+        Duration backoff = duration(pruned.getRetryBackoff(), "30s", "spec.prunedJobs.retryBackoff", problems);
+        if (spec.getQueues() != null) {
+            for (String q : spec.getQueues()) {
+                if (!q.equals("*") && !q.matches("[A-Za-z0-9_.:-]{1,100}")) {
+                    problems.add("spec.queues: '" + q + "' is not a queue name (letters, digits, '_', '.', ':', '-'), nor * for all queues");
+                }
+            }
+            if (spec.getQueues().contains("*") && spec.getQueues().size() > 1) {
+                problems.add("spec.queues: '*' already means every queue; give it alone");
+            }
+        }
+        return new PoolSettings(shutdown, drain, heartbeat, alive, limit, backoff, List.copyOf(problems));
+    }
+
+    /** Drain (preStop), then the shutdown timeout after SIGTERM, plus a margin: the kubelet never kills a worker inside its budget. */
+    public long terminationGracePeriodSeconds() {
+        Duration total = drainTimeout.plus(shutdownTimeout).plus(GRACE_MARGIN);
+        return (total.toMillis() + 999) / 1000;
+    }
+
+    public boolean valid() {
+        return problems.isEmpty();
+    }
+
+    private static Duration duration(String value, String fallback, String field, List<String> problems) {
+        try {
+            return Durations.parse(value == null ? fallback : value, field);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return Durations.parse(fallback, field);
+        }
+    }
+}
