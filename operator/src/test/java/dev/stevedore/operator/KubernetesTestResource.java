@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
-/** Points the operator under test at a real kube-apiserver (kube-api-test), started once for the test run. */
+/** Points the operator under test at a real kube-apiserver (kube-api-test), one for all the operator's tests. */
 public class KubernetesTestResource implements QuarkusTestResourceLifecycleManager {
 
     static TestKubernetes kube;

@@ -106,8 +106,9 @@ public final class QueueAdmin {
                 """);
         this.processesSql = schema.sql("""
                 SELECT id, pool, pod_name, pod_uid, node, host, pid, queues, slots, started_at, last_heartbeat_at,
-                       last_heartbeat_at >= now() - alive_threshold_ms * interval '1 millisecond' AS alive
-                FROM {schema}.processes ORDER BY pool, id
+                       last_heartbeat_at >= now() - alive_threshold_ms * interval '1 millisecond' AS alive,
+                       alive_threshold_ms, now() AS observed_at
+                FROM {schema}.processes WHERE (?::text IS NULL OR pool = ?::text) ORDER BY pool, id
                 """);
     }
 
@@ -216,13 +217,23 @@ public final class QueueAdmin {
     }
 
     public List<ProcessView> processes() {
+        return processes(null);
+    }
+
+    /** The processes of one pool ({@code namespace/name}), or of all pools when {@code pool} is null. */
+    public List<ProcessView> processes(String pool) {
         return query("list processes", c -> {
             List<ProcessView> list = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(processesSql); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement(processesSql)) {
+                ps.setString(1, pool);
+                ps.setString(2, pool);
+                try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     list.add(new ProcessView(rs.getLong("id"), rs.getString("pool"), rs.getString("pod_name"), rs.getString("pod_uid"),
                             rs.getString("node"), rs.getString("host"), rs.getLong("pid"), Arrays.asList((String[]) rs.getArray("queues").getArray()),
-                            rs.getInt("slots"), instant(rs, "started_at"), instant(rs, "last_heartbeat_at"), rs.getBoolean("alive")));
+                            rs.getInt("slots"), instant(rs, "started_at"), instant(rs, "last_heartbeat_at"), rs.getBoolean("alive"),
+                            java.time.Duration.ofMillis(rs.getLong("alive_threshold_ms")), instant(rs, "observed_at")));
+                }
                 }
             }
             return list;

@@ -1,6 +1,21 @@
 package dev.stevedore.operator.pool;
 
 import dev.stevedore.operator.model.DatabaseSpec;
+import dev.stevedore.operator.prune.DatabaseConnections;
+import dev.stevedore.operator.prune.PodTracker;
+import dev.stevedore.operator.prune.PoolPruning;
+import dev.stevedore.queue.QueueException;
+import dev.stevedore.queue.QueueSchema;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import javax.sql.DataSource;
 import dev.stevedore.operator.model.JobWorkerPool;
 import dev.stevedore.operator.model.JobWorkerPoolStatus;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -41,20 +56,52 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
     public static final String NAME = "jobworkerpool";
     private static final Logger LOG = Logger.getLogger(JobWorkerPoolReconciler.class);
     private static final Duration RECHECK_INVALID = Duration.ofSeconds(30);
+    private static final Duration RECHECK_MAX = Duration.ofSeconds(30);
+    private static final Duration RECHECK_MIN = Duration.ofMillis(500);
+    private static final Duration RECHECK_DATABASE_DOWN = Duration.ofSeconds(5);
+
+    @Inject
+    DatabaseConnections databases;
+
+    @Inject
+    MeterRegistry metrics;
+
+    private volatile PodTracker pods;
+
+    @Override
+    public List<EventSource<?, JobWorkerPool>> prepareEventSources(EventSourceContext<JobWorkerPool> context) {
+        pods = new PodTracker(context);
+        return List.of(pods);
+    }
 
     @Override
     public UpdateControl<JobWorkerPool> reconcile(JobWorkerPool pool, Context<JobWorkerPool> context) {
         List<String> problems = new ArrayList<>(PoolSettings.of(pool.getSpec()).problems());
         problems.addAll(secretProblems(pool, context.getClient()));
         Optional<Deployment> deployment;
+        PoolStatus.Workers workers = PoolStatus.Workers.unknown();
+        Duration recheck = RECHECK_INVALID;
         if (problems.isEmpty()) {
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
             deployment = context.getSecondaryResource(Deployment.class);
+            Instant started = Instant.now();
+            try {
+                PoolPruning.Round round = pruneDeadWorkers(pool, context);
+                workers = new PoolStatus.Workers(true, "the queue database answers", round.aliveProcesses(), records(round));
+                recheck = round.recheckAt() == null ? RECHECK_MAX
+                        : clamp(Duration.between(started, round.recheckAt()).plus(Duration.ofMillis(100)));
+            } catch (QueueException | DatabaseConnections.Unresolvable e) {
+                // Uncertain facts: no prune while the database cannot be read.
+                metrics.counter("stevedore.operator.database.errors").increment();
+                workers = new PoolStatus.Workers(false, "cannot read the queue database, so nothing is pruned: " + rootMessage(e),
+                        null, List.of());
+                recheck = RECHECK_DATABASE_DOWN;
+            }
         } else {
             deployment = context.getSecondaryResource(Deployment.class);
             reportInvalid(pool, problems, context.getClient());
         }
-        JobWorkerPoolStatus status = PoolStatus.build(pool, deployment, problems);
+        JobWorkerPoolStatus status = PoolStatus.build(pool, deployment, problems, workers);
         UpdateControl<JobWorkerPool> control;
         if (sameStatus(pool.getStatus(), status)) {
             control = UpdateControl.noUpdate();
@@ -65,8 +112,83 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             patch.setStatus(status);
             control = UpdateControl.patchStatus(patch);
         }
-        // A missing Secret has no event source: look again soon.
-        return problems.isEmpty() ? control : control.rescheduleAfter(RECHECK_INVALID);
+        // Heartbeats age without any event: look again when the next verdict is due.
+        return control.rescheduleAfter(recheck);
+    }
+
+    private PoolPruning.Round pruneDeadWorkers(JobWorkerPool pool, Context<JobWorkerPool> context) {
+        KubernetesClient client = context.getClient();
+        ResourceID id = ResourceID.fromResource(pool);
+        DataSource dataSource = databases.forPool(pool, client);
+        Map<String, Boolean> nodes = new HashMap<>();
+        PoolPruning.Round round = PoolPruning.run(pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName(), dataSource,
+                new QueueSchema(pool.getSpec().getDatabase().getSchema()), List.copyOf(context.getSecondaryResources(Pod.class)),
+                pods.deletedPods(id), node -> nodes.computeIfAbsent(node, n -> nodeReady(client, n)));
+        pods.forgetExcept(id, round.referencedPodUids());
+        for (PoolPruning.Pruned p : round.pruned()) {
+            var process = p.process();
+            String where = (process.pod() != null ? "pod " + process.pod() : process.host() + " pid " + process.pid())
+                    + (process.node() != null ? " on node " + process.node() : "");
+            String message = "pruned process " + process.processId() + " (" + where + "): " + p.verdict().reason()
+                    + (p.verdict().exitCode() != null ? ", exit code " + p.verdict().exitCode() : "") + "; " + process.failedJobIds().size()
+                    + " jobs failed " + process.failedJobIds() + ", " + process.retriedJobIds().size() + " retried " + process.retriedJobIds();
+            LOG.warnf("pool %s/%s: %s", pool.getMetadata().getNamespace(), pool.getMetadata().getName(), message);
+            Events.emit(client, pool, "Warning", "ProcessPruned", message);
+            metrics.counter("stevedore.operator.prunes", "reason", p.verdict().reason()).increment();
+            Timer.builder("stevedore.operator.prune.latency").description("from the evidence of death (Pod event or stale heartbeat) to the committed prune")
+                    .publishPercentileHistogram().register(metrics).record(Duration.between(p.evidenceAt(), Instant.now()));
+        }
+        return round;
+    }
+
+    private static List<JobWorkerPoolStatus.PruneRecord> records(PoolPruning.Round round) {
+        List<JobWorkerPoolStatus.PruneRecord> records = new ArrayList<>();
+        for (PoolPruning.Pruned p : round.pruned()) {
+            JobWorkerPoolStatus.PruneRecord r = new JobWorkerPoolStatus.PruneRecord();
+            r.setPod(p.process().pod());
+            r.setNode(p.process().node());
+            r.setReason(p.verdict().reason());
+            r.setProcessId(p.process().processId());
+            List<Long> jobs = new ArrayList<>(p.process().failedJobIds());
+            jobs.addAll(p.process().retriedJobIds());
+            r.setJobIds(jobs);
+            r.setTime(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            records.add(r);
+        }
+        return records;
+    }
+
+    /** The node's Ready condition: true, false, or null when unknown (no such node, or status Unknown). */
+    private static Boolean nodeReady(KubernetesClient client, String name) {
+        try {
+            Node node = client.nodes().withName(name).get();
+            if (node == null || node.getStatus() == null || node.getStatus().getConditions() == null) {
+                return null;
+            }
+            return node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst()
+                    .map(c -> "True".equals(c.getStatus()) ? Boolean.TRUE : "False".equals(c.getStatus()) ? Boolean.FALSE : null).orElse(null);
+        } catch (KubernetesClientException e) {
+            return null;
+        }
+    }
+
+    private static Duration clamp(Duration d) {
+        return d.compareTo(RECHECK_MIN) < 0 ? RECHECK_MIN : d.compareTo(RECHECK_MAX) > 0 ? RECHECK_MAX : d;
+    }
+
+    /** A connection pool's "request timed out" hides the driver's own words, which say what is wrong. */
+    private static String rootMessage(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException && t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return firstLine(message);
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "unknown error" : message.lines().findFirst().orElse(message);
     }
 
     private static List<String> secretProblems(JobWorkerPool pool, KubernetesClient client) {
@@ -108,6 +230,8 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             return false;
         }
         return Objects.equals(a.getObservedGeneration(), b.getObservedGeneration())
+                && Objects.equals(a.getAliveProcesses(), b.getAliveProcesses())
+                && Objects.equals(a.getPrunedTotal(), b.getPrunedTotal())
                 && Objects.equals(a.getReplicas(), b.getReplicas())
                 && Objects.equals(a.getReadyReplicas(), b.getReadyReplicas())
                 && Objects.equals(a.getSelector(), b.getSelector())

@@ -22,7 +22,17 @@ public final class PoolStatus {
 
     private PoolStatus() {}
 
-    public static JobWorkerPoolStatus build(JobWorkerPool pool, Optional<Deployment> deployment, List<String> problems) {
+    /** What the last dead-worker round found: database reachable or why not, live processes, new prunes. */
+    public record Workers(boolean databaseReachable, String databaseMessage, Integer aliveProcesses, List<JobWorkerPoolStatus.PruneRecord> newPrunes) {
+
+        public static Workers unknown() {
+            return new Workers(false, null, null, List.of());
+        }
+    }
+
+    public static final int RECENT_PRUNES = 10;
+
+    public static JobWorkerPoolStatus build(JobWorkerPool pool, Optional<Deployment> deployment, List<String> problems, Workers workers) {
         JobWorkerPoolStatus previous = pool.getStatus() == null ? new JobWorkerPoolStatus() : pool.getStatus();
         JobWorkerPoolStatus status = new JobWorkerPoolStatus();
         status.setObservedGeneration(pool.getMetadata().getGeneration());
@@ -36,9 +46,12 @@ public final class PoolStatus {
                 d.getMetadata().getGeneration())).orElse(false);
         status.setReplicas(replicas);
         status.setReadyReplicas(ready);
-        status.setAliveProcesses(previous.getAliveProcesses());
-        status.setPrunedTotal(previous.getPrunedTotal() == null ? 0L : previous.getPrunedTotal());
-        status.setRecentPrunes(previous.getRecentPrunes());
+        status.setAliveProcesses(workers.aliveProcesses() != null ? workers.aliveProcesses() : previous.getAliveProcesses());
+        long total = previous.getPrunedTotal() == null ? 0L : previous.getPrunedTotal();
+        status.setPrunedTotal(total + workers.newPrunes().size());
+        List<JobWorkerPoolStatus.PruneRecord> recent = new ArrayList<>(workers.newPrunes());
+        recent.addAll(previous.getRecentPrunes() == null ? List.of() : previous.getRecentPrunes());
+        status.setRecentPrunes(new ArrayList<>(recent.subList(0, Math.min(RECENT_PRUNES, recent.size()))));
 
         List<Condition> conditions = new ArrayList<>();
         if (!problems.isEmpty()) {
@@ -58,8 +71,13 @@ public final class PoolStatus {
                 ? condition(previous, PROGRESSING, "True", "RollingOut", updated + " of " + wanted + " workers updated, " + ready + " ready")
                 : condition(previous, PROGRESSING, "False", problems.isEmpty() ? "RolloutComplete" : "InvalidSpec",
                         problems.isEmpty() ? "all " + wanted + " workers are up to date" : "waiting for a valid spec"));
-        conditions.add(previous.getConditions().stream().filter(c -> DATABASE_REACHABLE.equals(c.getType())).findFirst()
-                .orElse(condition(previous, DATABASE_REACHABLE, "Unknown", "NotChecked", "the database has not been checked yet")));
+        if (workers.databaseMessage() == null) {
+            conditions.add(condition(previous, DATABASE_REACHABLE, "Unknown", "NotChecked", "the database has not been checked yet"));
+        } else if (workers.databaseReachable()) {
+            conditions.add(condition(previous, DATABASE_REACHABLE, "True", "Connected", workers.databaseMessage()));
+        } else {
+            conditions.add(condition(previous, DATABASE_REACHABLE, "False", "Unreachable", workers.databaseMessage()));
+        }
         status.setConditions(conditions);
         return status;
     }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 
 /** The operator running against a real kube-apiserver: what a user sees on the pool and its Deployment. */
 @QuarkusTest
-@QuarkusTestResource(value = KubernetesTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(KubernetesTestResource.class)
 class JobWorkerPoolReconcilerTest {
 
     private static final String NS = "pools";
