@@ -46,7 +46,9 @@ import org.jboss.logging.Logger;
  * in its Degraded condition and a Warning event; its existing Deployment is left as it was.
  */
 @ControllerConfiguration(name = JobWorkerPoolReconciler.NAME)
-@Workflow(explicitInvocation = true, dependents = @Dependent(name = "deployment", type = WorkerDeployment.class))
+@Workflow(explicitInvocation = true, dependents = {
+        @Dependent(name = "deployment", type = WorkerDeployment.class),
+        @Dependent(name = "disruption-budget", type = WorkerDisruptionBudget.class, reconcilePrecondition = WorkerDisruptionBudget.Wanted.class)})
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "", resources = {"pods", "nodes"}, verbs = {"get", "list", "watch"})

@@ -166,6 +166,27 @@ class JobWorkerPoolReconcilerTest {
     }
 
     @Test
+    void aDisruptionBudgetIsCreatedOnRequestAndRemovedWhenNoLongerWanted() {
+        JobWorkerPool withBudget = pool("budgeted");
+        dev.stevedore.operator.model.DisruptionBudgetSpec budget = new dev.stevedore.operator.model.DisruptionBudgetSpec();
+        budget.setMaxUnavailable(2);
+        withBudget.getSpec().setPodDisruptionBudget(budget);
+        client.resource(withBudget).create();
+
+        var pdb = await().atMost(Duration.ofSeconds(30)).until(
+                () -> client.policy().v1().podDisruptionBudget().inNamespace(NS).withName("budgeted").get(), p -> p != null);
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(2);
+        assertThat(pdb.getSpec().getSelector().getMatchLabels()).containsEntry(PoolLabels.POOL, "budgeted");
+        assertThat(pdb.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getKind()).isEqualTo("JobWorkerPool"));
+
+        client.resources(JobWorkerPool.class).inNamespace(NS).withName("budgeted").edit(p -> {
+            p.getSpec().setPodDisruptionBudget(null);
+            return p;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.policy().v1().podDisruptionBudget().inNamespace(NS).withName("budgeted").get() == null);
+    }
+
+    @Test
     void theApiServerRejectsASpecThatBreaksTheSchema() {
         JobWorkerPool bad = pool("bad-schema");
         bad.getSpec().setShutdownTimeout("forever");
