@@ -90,7 +90,8 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             try {
                 PoolPruning.Round round = pruneDeadWorkers(pool, context);
                 workers = new PoolStatus.Workers(true, "the queue database answers", round.aliveProcesses(), records(round));
-                recheck = round.recheckAt() == null ? RECHECK_MAX
+                // With no process to time, look again every half alive threshold: a worker starting now is seen in time.
+                recheck = round.recheckAt() == null ? clamp(PoolSettings.of(pool.getSpec()).aliveThreshold().dividedBy(2))
                         : clamp(Duration.between(started, round.recheckAt()).plus(Duration.ofMillis(100)));
             } catch (QueueException | DatabaseConnections.Unresolvable e) {
                 // Uncertain facts: no prune while the database cannot be read.

@@ -50,20 +50,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PruneOperatorTest {
 
     private static final String NS = "prune";
-    private static final Path WORKER = Path.of("..", "worker-image", "target", "quarkus-app");
 
     @Inject
     KubernetesClient client;
 
-    private final List<Process> workers = new ArrayList<>();
+    private WorkerPods pods;
 
     @AfterEach
     void killWorkers() {
-        workers.forEach(Process::destroyForcibly);
+        pods.close();
     }
 
     @BeforeEach
     void setUp(TestDatabase db) {
+        pods = new WorkerPods(client, NS);
         QueueMigrator.migrate(db.dataSource(), QueueSchema.DEFAULT);
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
         client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("queue-db").endMetadata()
@@ -91,45 +91,20 @@ class PruneOperatorTest {
         return client.resource(pool).create();
     }
 
-    /** A Pod of the pool on a fake node, reported Running as a kubelet would. */
     private Pod runningPod(String pool, String name) {
-        Pod pod = client.pods().inNamespace(NS).resource(new PodBuilder()
-                .withNewMetadata().withName(name).addToLabels(PoolLabels.POOL, pool).addToLabels(PoolLabels.NAME, PoolLabels.WORKER).endMetadata()
-                .withNewSpec().withNodeName("fake-node").addNewContainer().withName("worker").withImage("stevedore/worker:test").endContainer().endSpec()
-                .build()).create();
-        pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
-                .withContainerStatuses(new ContainerStatusBuilder().withName("worker").withReady(true).withRestartCount(0)
-                        .withImage("stevedore/worker:test").withImageID("").withNewState().withNewRunning()
-                        .withStartedAt(Instant.now().minusSeconds(60).toString()).endRunning().endState().build()).build());
-        return client.pods().inNamespace(NS).resource(pod).updateStatus();
+        return pods.runningPod(pool, name, "fake-node");
     }
 
-    /** The packaged worker, registered as the given Pod. */
+    private Pod runningPod(String pool, String name, String node) {
+        return pods.runningPod(pool, name, node);
+    }
+
     private Process startWorker(TestDatabase db, String pool, Pod pod) throws Exception {
-        Path log = Files.createDirectories(Path.of("target", "worker-logs")).resolve(pod.getMetadata().getName() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "quarkus-run.jar")
-                .directory(WORKER.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("STEVEDORE_DB_URL", db.jdbcUrl());
-        pb.environment().put("STEVEDORE_DB_USER", db.user());
-        pb.environment().put("STEVEDORE_POOL", NS + "/" + pool);
-        pb.environment().put("STEVEDORE_QUEUES", pool);
-        pb.environment().put("STEVEDORE_DEMO_HANDLERS", "true");
-        pb.environment().put("STEVEDORE_HEARTBEAT_INTERVAL", "1s");
-        pb.environment().put("STEVEDORE_ALIVE_THRESHOLD", "5s");
-        pb.environment().put("POD_NAME", pod.getMetadata().getName());
-        pb.environment().put("POD_UID", pod.getMetadata().getUid());
-        pb.environment().put("NODE_NAME", "fake-node");
-        pb.environment().put("QUARKUS_HTTP_PORT", "0");
-        Process worker = pb.start();
-        workers.add(worker);
-        await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("worker started as process") || !worker.isAlive());
-        assertThat(worker.isAlive()).as("worker for %s started; see %s", pod.getMetadata().getName(), log).isTrue();
-        return worker;
+        return pods.startWorker(db, pool, pod);
     }
 
     private static void sigkill(Process worker) throws Exception {
-        new ProcessBuilder("kill", "-s", "KILL", Long.toString(worker.pid())).start().waitFor();
-        assertThat(worker.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        WorkerPods.sigkill(worker);
     }
 
     private static long holdJob(TestDatabase db, String queue) {
@@ -156,13 +131,9 @@ class PruneOperatorTest {
 
         sigkill(worker);
         // The kubelet reports the container dead, then the Pod goes.
-        Pod current = client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
-        current.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName("worker").withReady(false).withRestartCount(0)
-                .withImage("stevedore/worker:test").withImageID("").withNewState().withNewTerminated().withExitCode(137).withReason("Error")
-                .withFinishedAt(Instant.now().toString()).endTerminated().endState().build()));
-        client.pods().inNamespace(NS).resource(current).updateStatus();
+        pods.reportTerminated(pod, 137, "Error");
         long deletedAt = System.nanoTime();
-        client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+        pods.delete(pod);
 
         await().atMost(Duration.ofSeconds(2)).until(() -> job(db, jobId).state() == dev.stevedore.queue.JobState.FAILED);
         long latencyMs = (System.nanoTime() - deletedAt) / 1_000_000;
@@ -200,11 +171,36 @@ class PruneOperatorTest {
         startWorker(db, "partitioned", pod);
         long jobId = holdJob(db, "partitioned");
 
-        client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+        pods.delete(pod);
 
         // Its heartbeat stays fresh (threshold 5 s): the job must stay with it.
         await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> job(db, jobId).state() == dev.stevedore.queue.JobState.RUNNING);
         assertThat(pool("partitioned").getStatus().getPrunedTotal()).isZero();
+    }
+
+    @Test
+    void onANodeThatIsNotReadyTheHeartbeatDecidesAndTheReasonIsNodeLost(TestDatabase db) throws Exception {
+        var node = client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("lost-node").endMetadata()
+                .build()).create();
+        node.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder().addNewCondition().withType("Ready").withStatus("Unknown")
+                .withReason("NodeStatusUnknown").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+        client.nodes().resource(node).updateStatus();
+        createPool("stranded-node");
+        Pod pod = runningPod("stranded-node", "stranded-node-1f3a-d", "lost-node");
+        Process worker = startWorker(db, "stranded-node", pod);
+        long jobId = holdJob(db, "stranded-node");
+
+        // The node stops answering: its Pod still looks Running, so only the heartbeat can tell.
+        sigkill(worker);
+        long killedAt = System.nanoTime();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> job(db, jobId).state() == dev.stevedore.queue.JobState.RUNNING);
+        await().atMost(Duration.ofSeconds(10)).until(() -> job(db, jobId).state() == dev.stevedore.queue.JobState.FAILED);
+        System.out.println("prune latency from SIGKILL to ProcessPrunedError, heartbeat only (alive threshold 5 s): "
+                + (System.nanoTime() - killedAt) / 1_000_000 + " ms");
+        JobView.JobError error = job(db, jobId).lastError();
+        assertThat(error.reason()).isEqualTo("NodeLost");
+        assertThat(error.node()).isEqualTo("lost-node");
+        assertThat(error.message()).contains("no heartbeat since", "not Ready");
     }
 
     @Test
