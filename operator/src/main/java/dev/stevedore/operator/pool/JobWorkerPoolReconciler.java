@@ -52,7 +52,7 @@ import org.jboss.logging.Logger;
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "", resources = {"pods", "nodes"}, verbs = {"get", "list", "watch"})
-@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update"})
+@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update", "patch"})
 public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
 
     public static final String NAME = "jobworkerpool";
@@ -78,6 +78,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
 
     @Override
     public UpdateControl<JobWorkerPool> reconcile(JobWorkerPool pool, Context<JobWorkerPool> context) {
+        metrics.counter("stevedore.operator.reconciles").increment();
         List<String> problems = new ArrayList<>(PoolSettings.of(pool.getSpec()).problems());
         problems.addAll(secretProblems(pool, context.getClient()));
         Optional<Deployment> deployment;

@@ -144,7 +144,7 @@ class JobWorkerPoolReconcilerTest {
     }
 
     @Test
-    void aSpecChangeRollsOutAndScaleDrivesTheReplicas() {
+    void aSpecChangeRollsOutAndScaleDrivesTheReplicas() throws Exception {
         client.resource(pool("renderers")).create();
         awaitDeployment("renderers");
 
@@ -159,7 +159,7 @@ class JobWorkerPoolReconcilerTest {
             assertThat(d.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(15L + 120 + 10);
         });
 
-        client.resources(JobWorkerPool.class).inNamespace(NS).withName("renderers").scale(5);
+        assertThat(kubectl("scale", "jwp/renderers", "-n", NS, "--replicas=5")).contains("scaled");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(client.apps().deployments().inNamespace(NS).withName("renderers").get().getSpec().getReplicas()).isEqualTo(5));
         assertThat(client.resources(JobWorkerPool.class).inNamespace(NS).withName("renderers").get().getSpec().getReplicas()).isEqualTo(5);
@@ -232,15 +232,23 @@ class JobWorkerPoolReconcilerTest {
                 client.resources(JobWorkerPool.class).inNamespace(NS).withName("misconfigured").get(), PoolStatus.DEGRADED).getStatus()));
     }
 
+    /** Runs the real kubectl against the test API server; returns its output. */
+    private static String kubectl(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(dev.stevedore.testkit.kube.KubeBinaries.pinned().binary("kubectl").toString(),
+                "--kubeconfig", KubernetesTestResourceAccess.kubeconfig().toString()));
+        command.addAll(List.of(args));
+        Process kubectl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kubectl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(kubectl.exitValue()).as(out).isZero();
+        return out;
+    }
+
     @Test
     void kubectlGetShowsThePrinterColumns() throws Exception {
         client.resource(pool("printed")).create();
         awaitDeployment("printed");
-        var binaries = dev.stevedore.testkit.kube.KubeBinaries.pinned();
-        Process kubectl = new ProcessBuilder(binaries.binary("kubectl").toString(), "--kubeconfig",
-                KubernetesTestResourceAccess.kubeconfig().toString(), "get", "jwp", "-n", NS).redirectErrorStream(true).start();
-        String out = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(kubectl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String out = kubectl("get", "jwp", "-n", NS);
         assertThat(out.lines().findFirst().orElse("")).as(out).matches("NAME\\s+REPLICAS\\s+READY\\s+PROCESSES\\s+PRUNED\\s+AGE");
         assertThat(out).containsPattern("printed\\s+2\\s");
     }

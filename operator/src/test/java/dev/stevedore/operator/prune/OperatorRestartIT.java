@@ -16,7 +16,12 @@ import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.testkit.kube.TestKubernetes;
 import dev.stevedore.testkit.postgres.PostgresExtension;
 import dev.stevedore.testkit.postgres.TestDatabase;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.List;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -32,7 +37,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The packaged operator as its own process (prod profile, leader election on), killed with SIGKILL and
+ * The packaged operator as its own process (prod profile, leader election on), running as its
+ * ServiceAccount under the RBAC the build generates (so a missing rule fails here), killed with SIGKILL and
  * started again: no prune is done twice and no status is lost, and a worker that died while no operator ran
  * is still pruned afterwards.
  */
@@ -44,15 +50,45 @@ class OperatorRestartIT {
     @RegisterExtension
     static final TestKubernetes kube = TestKubernetes.apiServer();
 
-    private Process startOperator(int run) throws Exception {
+    /** Applies the generated ServiceAccount and RBAC into "default" and returns a token of that ServiceAccount. */
+    private static String operatorToken(KubernetesClient client) throws Exception {
+        List<HasMetadata> generated;
+        try (var in = Files.newInputStream(Path.of("target", "kubernetes", "kubernetes.yml"))) {
+            generated = client.load(in).items();
+        }
+        for (HasMetadata item : generated) {
+            switch (item.getKind()) {
+                case "ServiceAccount", "RoleBinding" -> {
+                    item.getMetadata().setNamespace("default");
+                    if (item instanceof RoleBinding rb) {
+                        rb.getSubjects().forEach(subject -> subject.setNamespace("default"));
+                    }
+                    client.resource(item).serverSideApply();
+                }
+                case "ClusterRole" -> client.resource(item).serverSideApply();
+                case "ClusterRoleBinding" -> {
+                    ((ClusterRoleBinding) item).getSubjects().forEach(subject -> subject.setNamespace("default"));
+                    client.resource(item).serverSideApply();
+                }
+                default -> {
+                    // the operator's own Deployment, Service and ServiceMonitor are not needed here
+                }
+            }
+        }
+        String account = generated.stream().filter(i -> i.getKind().equals("ServiceAccount")).findFirst().orElseThrow().getMetadata().getName();
+        return client.serviceAccounts().inNamespace("default").withName(account)
+                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+                .getStatus().getToken();
+    }
+
+    private Process startOperator(int run, String token) throws Exception {
         Config config = Config.fromKubeconfig(kube.kubeconfigYaml());
         Path log = Files.createDirectories(Path.of("target", "operator-logs")).resolve("operator-" + run + ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "quarkus-run.jar")
                 .directory(Path.of("target", "quarkus-app").toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", config.getMasterUrl());
         pb.environment().put("QUARKUS_KUBERNETES_CLIENT_CA_CERT_FILE", config.getCaCertFile());
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_CLIENT_CERT_FILE", config.getClientCertFile());
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_CLIENT_KEY_FILE", config.getClientKeyFile());
+        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_TOKEN", token); // its own ServiceAccount, not the admin certificate
         pb.environment().put("QUARKUS_KUBERNETES_CLIENT_NAMESPACE", "default"); // where the leader Lease lives
         pb.environment().put("HOSTNAME", "operator-it"); // the same identity after the restart takes the Lease back at once
         pb.environment().put("QUARKUS_HTTP_PORT", "0");
@@ -102,8 +138,9 @@ class OperatorRestartIT {
         pool.setSpec(spec);
         client.resource(pool).create();
 
+        String token = operatorToken(client);
         try (WorkerPods pods = new WorkerPods(client, NS)) {
-            Process operator = startOperator(1);
+            Process operator = startOperator(1, token);
             try {
                 Pod first = pods.runningPod("survivors", "survivors-a", "fake-node");
                 Process firstWorker = pods.startWorker(db, "survivors", first);
@@ -121,7 +158,7 @@ class OperatorRestartIT {
                 WorkerPods.sigkill(secondWorker);
                 pods.delete(second);
 
-                operator = startOperator(2);
+                operator = startOperator(2, token);
                 // Its Pod's last state was never seen: the stale heartbeat settles it.
                 await().atMost(Duration.ofSeconds(20)).until(() -> job(db, secondJob).state() == JobState.FAILED);
                 assertThat(job(db, secondJob).lastError().reason()).isEqualTo("HeartbeatExpired");
@@ -130,6 +167,10 @@ class OperatorRestartIT {
                 assertThat(job(db, firstJob).errors()).as("pruned once").satisfies(e -> assertThat(e.split("ProcessPrunedError", -1)).hasSize(2));
                 var recent = client.resources(JobWorkerPool.class).inNamespace(NS).withName("survivors").get().getStatus().getRecentPrunes();
                 assertThat(recent).extracting(r -> r.getReason()).containsExactly("HeartbeatExpired", "PodDeleted");
+                for (int run = 1; run <= 2; run++) {
+                    assertThat(Files.readString(Path.of("target", "operator-logs", "operator-" + run + ".log")))
+                            .as("the generated RBAC covers every call the operator makes").doesNotContainIgnoringCase("forbidden");
+                }
             } finally {
                 operator.destroyForcibly();
             }

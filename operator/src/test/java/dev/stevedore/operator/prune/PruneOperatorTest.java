@@ -157,6 +157,12 @@ class PruneOperatorTest {
             });
             assertThat(PoolStatus.find(p.getStatus(), PoolStatus.DATABASE_REACHABLE).orElseThrow().getStatus()).isEqualTo("True");
         });
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getValue("quarkus.http.test-port", Integer.class) + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("stevedore_operator_prunes_total{reason=\"PodDeleted\"}", "stevedore_operator_prune_latency_seconds_bucket",
+                "stevedore_operator_reconciles_total");
         assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
             assertThat(e.getReason()).isEqualTo("ProcessPruned");
             assertThat(e.getInvolvedObject().getName()).isEqualTo("crashers");
