@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.stevedore.queue.HandlerRegistry;
 import dev.stevedore.queue.ProcessIdentity;
+import dev.stevedore.queue.Errors;
 import dev.stevedore.queue.QueueException;
 import dev.stevedore.queue.QueueMigrator;
 import dev.stevedore.queue.Worker;
@@ -83,7 +84,7 @@ public class WorkerService {
             } catch (QueueException | org.flywaydb.core.api.FlywayException e) {
                 String hint = String.valueOf(e.getMessage()).contains("does not exist")
                         ? " (the queue tables are missing: set STEVEDORE_MIGRATE=true or run `stevedore migrate`)" : "";
-                LOG.warnf("cannot start yet, retrying in %d ms: %s%s", pauseMs, rootMessage(e), hint);
+                LOG.warnf("cannot start yet, retrying in %d ms: %s%s", pauseMs, Errors.rootMessage(e), hint);
             }
             try {
                 Thread.sleep(pauseMs);
@@ -195,18 +196,4 @@ public class WorkerService {
         return new HikariDataSource(config);
     }
 
-    /** The pool wraps the driver's error ("request timed out"); the driver's own words say what is wrong. */
-    private static String rootMessage(Throwable e) {
-        String message = e.getMessage();
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof SQLException && t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        return firstLine(message);
-    }
-
-    private static String firstLine(String message) {
-        return message == null ? "unknown error" : message.lines().findFirst().orElse(message);
-    }
 }

@@ -4,6 +4,7 @@ import dev.stevedore.operator.model.DatabaseSpec;
 import dev.stevedore.operator.prune.DatabaseConnections;
 import dev.stevedore.operator.prune.PodTracker;
 import dev.stevedore.operator.prune.PoolPruning;
+import dev.stevedore.queue.Errors;
 import dev.stevedore.queue.QueueException;
 import dev.stevedore.queue.QueueSchema;
 import io.fabric8.kubernetes.api.model.Node;
@@ -97,7 +98,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             } catch (QueueException | DatabaseConnections.Unresolvable e) {
                 // Uncertain facts: no prune while the database cannot be read.
                 metrics.counter("stevedore.operator.database.errors").increment();
-                workers = new PoolStatus.Workers(false, "cannot read the queue database, so nothing is pruned: " + rootMessage(e),
+                workers = new PoolStatus.Workers(false, "cannot read the queue database, so nothing is pruned: " + Errors.rootMessage(e),
                         null, List.of());
                 recheck = RECHECK_DATABASE_DOWN;
             }
@@ -180,20 +181,6 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         return d.compareTo(RECHECK_MIN) < 0 ? RECHECK_MIN : d.compareTo(RECHECK_MAX) > 0 ? RECHECK_MAX : d;
     }
 
-    /** A connection pool's "request timed out" hides the driver's own words, which say what is wrong. */
-    private static String rootMessage(Throwable e) {
-        String message = e.getMessage();
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException && t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        return firstLine(message);
-    }
-
-    private static String firstLine(String message) {
-        return message == null ? "unknown error" : message.lines().findFirst().orElse(message);
-    }
 
     private static List<String> secretProblems(JobWorkerPool pool, KubernetesClient client) {
         DatabaseSpec db = pool.getSpec().getDatabase();

@@ -55,13 +55,14 @@ public final class PoolPruning {
             ProcessFacts processFacts = new ProcessFacts(p.id(), p.pod(), p.podUid(), p.startedAt(), p.lastHeartbeatAt(), p.aliveThreshold());
             Verdict verdict = DeadWorkerDecision.decide(processFacts, facts, p.observedAt());
             if (verdict instanceof Verdict.Prune prune) {
-                    String podName = facts.map(PodFacts::name).orElse(p.pod());
-                    String nodeName = facts.map(PodFacts::nodeName).orElse(p.node());
-                    requests.add(new Pruner.Request(p.id(), new Pruner.Cause(prune.reason(), prune.message(), podName, nodeName,
-                            prune.exitCode(), prune.signal())));
-                    verdicts.add(prune);
-                    Instant finished = facts.map(PodFacts::lastTermination).map(PodFacts.Termination::finishedAt).orElse(null);
-                    evidence.add(finished != null && finished.isBefore(evidenceAt) ? finished : evidenceAt);
+                String podName = facts.map(PodFacts::name).orElse(p.pod());
+                String nodeName = facts.map(PodFacts::nodeName).orElse(p.node());
+                requests.add(new Pruner.Request(p.id(), new Pruner.Cause(prune.reason(), prune.message(), podName, nodeName,
+                        prune.exitCode(), prune.signal())));
+                verdicts.add(prune);
+                // Latency is measured from the first evidence: the container's end if known, else the deletion or the read.
+                Instant finished = facts.map(PodFacts::lastTermination).map(PodFacts.Termination::finishedAt).orElse(null);
+                evidence.add(finished != null && finished.isBefore(evidenceAt) ? finished : evidenceAt);
             } else if (verdict instanceof Verdict.Wait wait) {
                 recheck = earliest(recheck, wait.recheckAt());
             } else if (verdict instanceof Verdict.Alive a) {
