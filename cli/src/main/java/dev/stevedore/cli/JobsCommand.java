@@ -144,7 +144,7 @@ final class JobsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             if (haveIds) {
-                List<Long> missing = ids.stream().filter(id -> admin.show(id).isEmpty()).toList();
+                List<Long> missing = admin.missing(ids);
                 if (!missing.isEmpty()) {
                     throw new CliFailure((missing.size() == 1 ? "job " : "jobs ") + join(missing) + " not found; nothing was changed");
                 }

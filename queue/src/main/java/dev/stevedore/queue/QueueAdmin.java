@@ -53,6 +53,7 @@ public final class QueueAdmin {
     private final QueueSchema schema;
     private final String listSql;
     private final String showSql;
+    private final String missingSql;
     private final String retrySql;
     private final String discardSql;
     private final String selectForChangeSql;
@@ -67,6 +68,10 @@ public final class QueueAdmin {
         this.listSql = schema.sql("SELECT " + COLUMNS + " FROM {schema}.jobs j " + LAST_ERROR + " WHERE " + FILTER
                 + " ORDER BY j.id DESC LIMIT ?");
         this.showSql = schema.sql("SELECT " + COLUMNS + " FROM {schema}.jobs j " + LAST_ERROR + " WHERE j.id = ?");
+        this.missingSql = schema.sql("""
+                SELECT DISTINCT i.id FROM unnest(?::bigint[]) AS i(id)
+                WHERE NOT EXISTS (SELECT 1 FROM {schema}.jobs j WHERE j.id = i.id)
+                """);
         // A retry gives at least one more attempt, and skips jobs whose unique key an unfinished job now holds.
         // Of several candidates sharing a unique key only the newest is retried, so the batch cannot trip the index.
         this.retrySql = schema.sql("""
@@ -119,6 +124,16 @@ public final class QueueAdmin {
                 int next = bindFilter(c, ps, 1, filter);
                 ps.setInt(next, filter.limit());
                 return readJobs(ps);
+            }
+        });
+    }
+
+    /** Those of {@code ids} that name no job, in one query. */
+    public List<Long> missing(List<Long> ids) {
+        return query("look up jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement(missingSql)) {
+                ps.setArray(1, Sql.longs(c, ids.toArray(Long[]::new)));
+                return readIds(ps);
             }
         });
     }

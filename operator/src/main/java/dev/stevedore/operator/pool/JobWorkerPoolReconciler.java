@@ -81,7 +81,14 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
     public UpdateControl<JobWorkerPool> reconcile(JobWorkerPool pool, Context<JobWorkerPool> context) {
         metrics.counter("stevedore.operator.reconciles").increment();
         List<String> problems = new ArrayList<>(PoolSettings.of(pool.getSpec()).problems());
-        problems.addAll(secretProblems(pool, context.getClient()));
+        // Read once per reconcile: checked here, then used for the database connection.
+        Secret secret = null;
+        try {
+            secret = readSecret(pool, context.getClient());
+            problems.addAll(secretProblems(pool, secret));
+        } catch (KubernetesClientException e) {
+            problems.add("spec.database.secretName: cannot read Secret '" + pool.getSpec().getDatabase().getSecretName() + "': " + e.getMessage());
+        }
         Optional<Deployment> deployment;
         PoolStatus.Workers workers = PoolStatus.Workers.unknown();
         Duration recheck = RECHECK_INVALID;
@@ -90,7 +97,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             deployment = context.getSecondaryResource(Deployment.class);
             Instant started = Instant.now();
             try {
-                PoolPruning.Round round = pruneDeadWorkers(pool, context);
+                PoolPruning.Round round = pruneDeadWorkers(pool, context, secret);
                 workers = new PoolStatus.Workers(true, "the queue database answers", round.aliveProcesses(), records(round));
                 // With no process to time, look again every half alive threshold: a worker starting now is seen in time.
                 recheck = round.recheckAt() == null ? clamp(PoolSettings.of(pool.getSpec()).aliveThreshold().dividedBy(2))
@@ -121,10 +128,10 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         return control.rescheduleAfter(recheck);
     }
 
-    private PoolPruning.Round pruneDeadWorkers(JobWorkerPool pool, Context<JobWorkerPool> context) {
+    private PoolPruning.Round pruneDeadWorkers(JobWorkerPool pool, Context<JobWorkerPool> context, Secret secret) {
         KubernetesClient client = context.getClient();
         ResourceID id = ResourceID.fromResource(pool);
-        DataSource dataSource = databases.forPool(pool, client);
+        DataSource dataSource = databases.forPool(pool, secret);
         Map<String, Boolean> nodes = new HashMap<>();
         PoolPruning.Round round = PoolPruning.run(pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName(), dataSource,
                 new QueueSchema(pool.getSpec().getDatabase().getSchema()), List.copyOf(context.getSecondaryResources(Pod.class)),
@@ -182,15 +189,13 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
     }
 
 
-    private static List<String> secretProblems(JobWorkerPool pool, KubernetesClient client) {
+    private static Secret readSecret(JobWorkerPool pool, KubernetesClient client) {
+        return client.secrets().inNamespace(pool.getMetadata().getNamespace()).withName(pool.getSpec().getDatabase().getSecretName()).get();
+    }
+
+    private static List<String> secretProblems(JobWorkerPool pool, Secret secret) {
         DatabaseSpec db = pool.getSpec().getDatabase();
         String ns = pool.getMetadata().getNamespace();
-        Secret secret;
-        try {
-            secret = client.secrets().inNamespace(ns).withName(db.getSecretName()).get();
-        } catch (KubernetesClientException e) {
-            return List.of("spec.database.secretName: cannot read Secret '" + db.getSecretName() + "': " + e.getMessage());
-        }
         if (secret == null) {
             return List.of("spec.database.secretName: Secret '" + db.getSecretName() + "' not found in namespace " + ns
                     + "; create it with the key " + db.getUrlKey() + " (a JDBC URL), or fix the name");

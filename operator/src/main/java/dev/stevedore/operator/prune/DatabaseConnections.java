@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.stevedore.operator.model.DatabaseSpec;
 import dev.stevedore.operator.model.JobWorkerPool;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -63,9 +62,9 @@ public class DatabaseConnections {
         janitor.scheduleWithFixedDelay(this::closeIdle, 1, 1, TimeUnit.MINUTES);
     }
 
-    public DataSource forPool(JobWorkerPool pool, KubernetesClient client) {
+    /** The connection pool for the database the pool's (already read) Secret names. */
+    public DataSource forPool(JobWorkerPool pool, Secret secret) {
         DatabaseSpec db = pool.getSpec().getDatabase();
-        Secret secret = client.secrets().inNamespace(pool.getMetadata().getNamespace()).withName(db.getSecretName()).get();
         if (secret == null) {
             throw new Unresolvable("Secret '" + db.getSecretName() + "' not found");
         }

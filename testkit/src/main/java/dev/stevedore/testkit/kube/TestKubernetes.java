@@ -1,5 +1,6 @@
 package dev.stevedore.testkit.kube;
 
+import dev.stevedore.testkit.TempDirs;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfig;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
@@ -155,11 +156,7 @@ public final class TestKubernetes implements BeforeAllCallback, AfterAllCallback
             apiServer = null;
         }
         if (workDir != null) {
-            try (var files = Files.walk(workDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                System.err.println("stevedore-testkit: could not delete " + workDir + ": " + e.getMessage());
-            }
+            TempDirs.delete(workDir);
             workDir = null;
         }
     }

@@ -1,5 +1,6 @@
 package dev.stevedore.testkit.postgres;
 
+import dev.stevedore.testkit.TempDirs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -7,10 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A throwaway PostgreSQL cluster made with initdb and pg_ctl in a temporary directory, on a free port of
@@ -122,7 +121,7 @@ public final class LocalPostgresCluster {
                 System.err.println("stevedore-testkit: " + e.getMessage());
             }
         }
-        deleteRecursively(directory);
+        TempDirs.delete(directory);
     }
 
     private void run(List<String> command, String what) {
@@ -166,14 +165,4 @@ public final class LocalPostgresCluster {
         }
     }
 
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("stevedore-testkit: could not delete " + root + ": " + e.getMessage());
-        }
-    }
 }
