@@ -16,6 +16,10 @@ import javax.sql.DataSource;
  * Enqueues jobs. A batch of any size is one statement (arrays bound as parameters), so 10k jobs cost one
  * round trip; inserting sends a NOTIFY per queue that wakes idle workers. Jobs whose unique key is held by
  * an unfinished job are skipped, not failed.
+ *
+ * <p>The methods that take a {@link Connection} enqueue in the caller's transaction: the job exists exactly
+ * when the data it refers to does (a rollback leaves no job), and workers are woken at commit, since
+ * PostgreSQL delivers a NOTIFY only then.
  */
 public final class JobClient {
 
@@ -56,6 +60,40 @@ public final class JobClient {
         if (jobs.isEmpty()) {
             return List.of();
         }
+        try (Connection c = dataSource.getConnection()) {
+            return insert(c, jobs);
+        } catch (SQLException e) {
+            throw failure(jobs.size(), e);
+        }
+    }
+
+    /**
+     * Enqueues one job on the caller's connection, inside whatever transaction it has open; the caller
+     * commits or rolls back. Empty when the unique key is taken.
+     */
+    public OptionalLong enqueue(Connection connection, NewJob job) {
+        List<Long> ids = enqueueAll(connection, List.of(job));
+        return ids.isEmpty() ? OptionalLong.empty() : OptionalLong.of(ids.get(0));
+    }
+
+    /** As {@link #enqueueAll(List)}, on the caller's connection and in its transaction. */
+    public List<Long> enqueueAll(Connection connection, List<NewJob> jobs) {
+        Objects.requireNonNull(connection, "connection");
+        if (jobs.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return insert(connection, jobs);
+        } catch (SQLException e) {
+            throw failure(jobs.size(), e);
+        }
+    }
+
+    private static QueueException failure(int n, SQLException e) {
+        return new QueueException("could not enqueue " + n + (n == 1 ? " job" : " jobs") + ": " + e.getMessage(), e);
+    }
+
+    private List<Long> insert(Connection c, List<NewJob> jobs) throws SQLException {
         int n = jobs.size();
         String[] queues = new String[n];
         String[] handlers = new String[n];
@@ -78,7 +116,7 @@ public final class JobClient {
             uniqueKeys[i] = job.uniqueKey();
             timeouts[i] = job.timeout() == null ? null : millis(job.timeout());
         }
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(insertSql)) {
+        try (PreparedStatement ps = c.prepareStatement(insertSql)) {
             ps.setArray(1, Sql.texts(c, queues));
             ps.setArray(2, Sql.texts(c, handlers));
             ps.setArray(3, Sql.texts(c, args));
@@ -96,8 +134,6 @@ public final class JobClient {
             }
             ids.sort(null); // identities follow input order within the statement
             return ids;
-        } catch (SQLException e) {
-            throw new QueueException("could not enqueue " + n + (n == 1 ? " job" : " jobs") + ": " + e.getMessage(), e);
         }
     }
 

@@ -142,4 +142,47 @@ class JobClientTest {
         assertThat(queue.count("true")).as("all or nothing").isZero();
         queue.sql("ALTER TABLE stevedore.jobs DROP CONSTRAINT no_poison");
     }
+
+    @Test
+    void aJobEnqueuedInTheCallersTransactionExistsExactlyWhenItsDataDoes() throws Exception {
+        queue.sql("CREATE TABLE public.orders (id bigint PRIMARY KEY)");
+        try (Connection c = queue.dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO public.orders VALUES (1)");
+            }
+            long id = queue.client.enqueue(c, NewJob.of("mail", "confirm-order").args("{\"order\": 1}").build()).orElseThrow();
+            assertThat(queue.count("id = " + id)).as("not visible before the commit").isZero();
+            c.rollback();
+            assertThat(queue.count("true")).as("a rollback leaves no job").isZero();
+
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO public.orders VALUES (2)");
+            }
+            List<Long> ids = queue.client.enqueueAll(c, List.of(NewJob.of("mail", "confirm-order").args("{\"order\": 2}").build(),
+                    NewJob.of("mail", "invoice").args("{\"order\": 2}").build()));
+            c.commit();
+            assertThat(ids).hasSize(2);
+            assertThat(queue.count("state = 'available'")).isEqualTo(2);
+        } finally {
+            queue.sql("DROP TABLE public.orders");
+        }
+    }
+
+    @Test
+    void aWorkerIsWokenWhenTheCallersTransactionCommitsAndNotBefore() throws Exception {
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        // A poll interval of a minute: only the commit's NOTIFY can explain a prompt pickup. Had a notification come
+        // before the commit, the worker would have found nothing, slept, and missed the job for a minute.
+        queue.worker(c -> c.queues(List.of("mail")).pollInterval(Duration.ofMinutes(1)),
+                HandlerRegistry.builder().register("send", job -> ran.countDown()).build());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> queue.processCount() == 1);
+        try (Connection c = queue.dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            queue.client.enqueue(c, NewJob.of("mail", "send").build());
+            assertThat(queue.count("true")).as("invisible to the worker before the commit").isZero();
+            c.commit();
+        }
+        assertThat(ran.await(5, java.util.concurrent.TimeUnit.SECONDS)).as("woken by the commit's notification").isTrue();
+    }
 }
