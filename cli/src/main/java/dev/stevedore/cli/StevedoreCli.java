@@ -1,6 +1,7 @@
 package dev.stevedore.cli;
 
 import dev.stevedore.queue.QueueException;
+import dev.stevedore.queue.Secrets;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -38,12 +39,12 @@ public final class StevedoreCli implements Runnable {
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(e -> FAILED);
         cli.setParameterExceptionHandler((e, a) -> {
-            err.println("stevedore: " + e.getMessage());
+            err.println("stevedore: " + Secrets.mask(e.getMessage()));
             err.println("Try 'stevedore " + commandPath(e.getCommandLine()) + "--help' for usage.");
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("stevedore: " + message(e));
+            err.println("stevedore: " + Secrets.mask(message(e)));
             return e instanceof IllegalArgumentException ? USAGE : FAILED;
         });
         return cli.execute(args);

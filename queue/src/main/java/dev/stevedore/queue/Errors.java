@@ -9,7 +9,8 @@ public final class Errors {
 
     /**
      * The first line of the innermost SQLException's message: a connection pool's "request timed out" wraps
-     * the driver's own words ("Connection to db:5432 refused"), which say what is wrong.
+     * the driver's own words ("Connection to db:5432 refused"), which say what is wrong. Passwords a URL in the
+     * message may carry are masked.
      */
     public static String rootMessage(Throwable e) {
         String message = e.getMessage();
@@ -18,6 +19,6 @@ public final class Errors {
                 message = t.getMessage();
             }
         }
-        return message == null ? "unknown error" : message.lines().findFirst().orElse(message);
+        return message == null ? "unknown error" : Secrets.mask(message.lines().findFirst().orElse(message));
     }
 }

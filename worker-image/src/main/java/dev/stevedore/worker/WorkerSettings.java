@@ -3,6 +3,7 @@ package dev.stevedore.worker;
 import dev.stevedore.queue.Durations;
 import dev.stevedore.queue.PrunedJobPolicy;
 import dev.stevedore.queue.QueueSchema;
+import dev.stevedore.queue.Secrets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +30,7 @@ public record WorkerSettings(String dbUrl, String dbUser, String dbPassword, Que
         Reader r = new Reader(env);
         String url = r.required("STEVEDORE_DB_URL", "a JDBC URL such as jdbc:postgresql://db:5432/app");
         if (!url.startsWith("jdbc:postgresql://")) {
-            throw new InvalidSetting("STEVEDORE_DB_URL must be a PostgreSQL JDBC URL starting with jdbc:postgresql://, got '" + url + "'");
+            throw new InvalidSetting("STEVEDORE_DB_URL must be a PostgreSQL JDBC URL starting with jdbc:postgresql://, got '" + Secrets.mask(url, r.optional("STEVEDORE_DB_PASSWORD", null)) + "'");
         }
         String schemaName = r.optional("STEVEDORE_SCHEMA", QueueSchema.DEFAULT.name());
         QueueSchema schema;
@@ -65,7 +66,7 @@ public record WorkerSettings(String dbUrl, String dbUser, String dbPassword, Que
 
     @Override
     public String toString() {
-        return "WorkerSettings[db=" + dbUrl + (dbUser == null ? "" : " as " + dbUser) + ", schema=" + schema + ", pool=" + pool + ", queues=" + queues
+        return "WorkerSettings[db=" + Secrets.mask(dbUrl, dbPassword) + (dbUser == null ? "" : " as " + dbUser) + ", schema=" + schema + ", pool=" + pool + ", queues=" + queues
                 + ", threads=" + threads + ", heartbeat=" + Durations.format(heartbeatInterval) + ", alive=" + Durations.format(aliveThreshold)
                 + ", shutdown=" + Durations.format(shutdownTimeout) + ", drain=" + Durations.format(drainTimeout) + ", prunedRetry="
                 + prunedJobPolicy.retryLimit() + " after " + Durations.format(prunedJobPolicy.backoff()) + ", pod=" + podName + ", node=" + nodeName + "]";

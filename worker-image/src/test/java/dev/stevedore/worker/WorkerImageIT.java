@@ -113,6 +113,26 @@ class WorkerImageIT {
     }
 
     @Test
+    void aPasswordInACloudNativePgJdbcUriNeverAppearsInTheLog(TestDatabase db) throws Exception {
+        // CloudNativePG's jdbc-uri key carries the password in its query string.
+        String password = db.password() == null || db.password().isBlank() ? "cnpg-s3cret-Pw" : db.password();
+        Map<String, String> env = WorkerProcess.env(db, "image/cnpg");
+        env.remove("STEVEDORE_DB_PASSWORD");
+        env.put("STEVEDORE_DB_URL", db.jdbcUrl() + (db.jdbcUrl().contains("?") ? "&" : "?") + "password=" + password);
+        env.put("STEVEDORE_MIGRATE", "true");
+        try (WorkerProcess worker = WorkerProcess.start("cnpg", env)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> worker.ready() || !worker.process.isAlive());
+            assertThat(worker.ready()).as("log: %s", worker.log).isTrue();
+            worker.signal("TERM");
+            assertThat(worker.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(worker.output()).contains("password=***").doesNotContain(password);
+        }
+        Outcome badUrl = runWith(Map.of("STEVEDORE_DB_URL", "jdbc:postgres://db/app?password=" + password));
+        assertThat(badUrl.exit()).isEqualTo(1);
+        assertThat(badUrl.output()).contains("password=***").doesNotContain(password);
+    }
+
+    @Test
     void whileTheDatabaseIsUnreachableTheWorkerWaitsNotReadyInsteadOfExiting() throws Exception {
         Map<String, String> env = new HashMap<>(Map.of("STEVEDORE_DB_URL", "jdbc:postgresql://127.0.0.1:1/app", "STEVEDORE_POOL", "image/down"));
         try (WorkerProcess worker = WorkerProcess.start("no-db", env)) {
