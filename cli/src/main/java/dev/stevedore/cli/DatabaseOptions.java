@@ -1,6 +1,8 @@
 package dev.stevedore.cli;
 
 import dev.stevedore.queue.QueueSchema;
+import dev.stevedore.queue.Secrets;
+import dev.stevedore.queue.SessionSettings;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
@@ -37,7 +39,7 @@ final class DatabaseOptions {
             throw new IllegalArgumentException("no database given: pass --db-url or set STEVEDORE_DB_URL to a JDBC URL such as jdbc:postgresql://localhost:5432/app");
         }
         if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("--db-url / STEVEDORE_DB_URL must be a PostgreSQL JDBC URL starting with jdbc:postgresql://, got '" + jdbcUrl + "'");
+            throw new IllegalArgumentException("--db-url / STEVEDORE_DB_URL must be a PostgreSQL JDBC URL starting with jdbc:postgresql://, got '" + Secrets.mask(jdbcUrl) + "'");
         }
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(jdbcUrl);
@@ -50,17 +52,17 @@ final class DatabaseOptions {
             ds.setPassword(dbPassword);
         }
         ds.setConnectTimeout(10);
+        // Keepalives and the server-side idle-in-transaction limit; no socket timeout, since `migrate` may build an
+        // index on a large table and a person at the terminal can interrupt.
+        ds.setTcpKeepAlive(true);
+        ds.setOptions(SessionSettings.jdbcProperties().getProperty("options"));
         ds.setApplicationName("stevedore-cli");
         try (Connection ignored = ds.getConnection()) {
             return ds;
         } catch (SQLException e) {
             String who = dbUser == null || dbUser.isBlank() ? "" : " as " + dbUser;
-            throw new CliFailure("cannot connect to the database at " + withoutSecrets(jdbcUrl) + who + ": " + firstLine(e.getMessage()));
+            throw new CliFailure("cannot connect to the database at " + Secrets.mask(jdbcUrl) + who + ": " + Secrets.mask(firstLine(e.getMessage()), dbPassword));
         }
-    }
-
-    private static String withoutSecrets(String jdbcUrl) {
-        return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     private static String firstLine(String message) {

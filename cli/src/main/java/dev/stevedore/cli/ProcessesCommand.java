@@ -1,10 +1,16 @@
 package dev.stevedore.cli;
 
+import dev.stevedore.queue.Durations;
 import dev.stevedore.queue.ProcessView;
+import dev.stevedore.queue.Pruner;
 import dev.stevedore.queue.QueueAdmin;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "processes", mixinStandardHelpOptions = true, description = "Worker processes.", subcommands = ProcessesCommand.ListProcesses.class)
+@Command(name = "processes", mixinStandardHelpOptions = true, description = "Worker processes.", subcommands = {ProcessesCommand.ListProcesses.class, ProcessesCommand.PruneProcesses.class})
 final class ProcessesCommand implements Runnable {
 
     @Spec
@@ -21,7 +27,7 @@ final class ProcessesCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list or prune");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List registered worker processes and whether their heartbeat is fresh.")
@@ -49,6 +55,60 @@ final class ProcessesCommand implements Runnable {
                         String.join(",", p.queues()), Integer.toString(p.threads()), Printer.text(p.lastHeartbeatAt()), p.alive() ? "yes" : "NO"));
             }
             Printer.table(out, List.of("ID", "POOL", "POD", "NODE", "HOST", "PID", "QUEUES", "THREADS", "LAST HEARTBEAT", "ALIVE"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true,
+            description = {"Prune processes whose heartbeat is stale: their jobs fail with ProcessPrunedError (HeartbeatExpired), or are",
+                    "retried under their pool's policy for pruned jobs, and their rows are deleted.",
+                    "For processes no worker or operator prunes, e.g. of a pool that was deleted or renamed. Only processes stale for",
+                    "longer than their own alive threshold (and than --stale-for) are touched; run it only while the database is healthy."})
+    static final class PruneProcesses implements Callable<Integer> {
+        @Mixin
+        DatabaseOptions db;
+
+        @Option(names = "--pool", paramLabel = "NAMESPACE/NAME", description = "only this pool (default: every pool)")
+        String pool;
+
+        @Option(names = "--stale-for", paramLabel = "DURATION", description = "only heartbeats older than this, e.g. 10m (default: the alive threshold)")
+        String staleFor;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+        OutputFormat output;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Duration stale = staleFor == null ? Duration.ZERO : Durations.parse(staleFor, "--stale-for");
+            List<Pruner.PrunedProcess> pruned = new Pruner(db.dataSource(), db.schema()).pruneStale(Optional.ofNullable(pool), stale);
+            PrintWriter out = spec.commandLine().getOut();
+            if (output == OutputFormat.json) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (Pruner.PrunedProcess p : pruned) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("id", p.processId());
+                    row.put("pool", p.pool());
+                    row.put("pod", p.pod());
+                    row.put("node", p.node());
+                    row.put("host", p.host());
+                    row.put("pid", p.pid());
+                    row.put("lastHeartbeatAt", p.lastHeartbeatAt().toString());
+                    row.put("failedJobs", p.failedJobIds());
+                    row.put("retriedJobs", p.retriedJobIds());
+                    rows.add(row);
+                }
+                Printer.json(out, Map.of("pruned", rows));
+                return 0;
+            }
+            for (Pruner.PrunedProcess p : pruned) {
+                out.println("pruned process " + p.processId() + " of pool " + p.pool() + " (" + (p.pod() != null ? "pod " + p.pod() : p.host()
+                        + " pid " + p.pid()) + ", last heartbeat " + Printer.text(p.lastHeartbeatAt()) + "): failed jobs " + p.failedJobIds()
+                        + ", retried jobs " + p.retriedJobIds());
+            }
+            out.println("pruned " + pruned.size() + (pruned.size() == 1 ? " process" : " processes"));
             return 0;
         }
     }

@@ -230,6 +230,59 @@ class CliTest {
         assertThat(none.err()).contains("pass --db-url or set STEVEDORE_DB_URL");
     }
 
+    @Test
+    void aPasswordInACloudNativePgUrlAppearsInNoOutput() {
+        String password = db.password() == null || db.password().isBlank() ? "cnpg-s3cret-Pw" : db.password();
+        String cnpgUri = db.jdbcUrl() + (db.jdbcUrl().contains("?") ? "&" : "?") + "password=" + password;
+        env.remove("STEVEDORE_DB_PASSWORD");
+        env.put("STEVEDORE_DB_URL", cnpgUri);
+        Result works = run("stats", "-o", "json");
+        assertThat(works.exit()).as(works.err()).isZero();
+        assertThat(works.out() + works.err()).doesNotContain(password);
+
+        env.put("STEVEDORE_DB_URL", "jdbc:postgresql://127.0.0.1:1/app?password=" + password + "&user=app");
+        Result down = run("stats");
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.err()).startsWith("stevedore: cannot connect to the database at jdbc:postgresql://127.0.0.1:1/app?password=***&user=app")
+                .doesNotContain(password);
+
+        env.put("STEVEDORE_DB_URL", "jdbc:postgres://db/app?password=" + password);
+        Result badUrl = run("stats");
+        assertThat(badUrl.exit()).isEqualTo(2);
+        assertThat(badUrl.err()).contains("must be a PostgreSQL JDBC URL", "password=***").doesNotContain(password);
+
+        Result inOption = run("stats", "--db-url", "jdbc:postgresql://127.0.0.1:1/app?password=" + password);
+        assertThat(inOption.err()).contains("password=***").doesNotContain(password);
+    }
+
+    @Test
+    void processesPruneTakesTheStaleProcessesOfAPoolThatNobodyPrunes() throws Exception {
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("INSERT INTO stevedore.processes (pool, pod_name, host, pid, queues, slots, alive_threshold_ms, last_heartbeat_at) VALUES "
+                    + "('gone/pool', 'gone-1', 'h', 11, '{q}', 1, 10000, now() - interval '1 hour'), "
+                    + "('live/pool', 'live-1', 'h', 12, '{q}', 1, 10000, now())");
+            s.execute("INSERT INTO stevedore.jobs (queue, handler, state, attempts, claimed_by, claim_token, unique_key) "
+                    + "SELECT 'q', 'h', 'running', 1, id, 1, 'export' FROM stevedore.processes WHERE pool = 'gone/pool'");
+        }
+        Result bad = run("processes", "prune", "--stale-for", "soon");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--stale-for");
+
+        Result kept = run("processes", "prune", "--stale-for", "2h", "-o", "json");
+        assertThat(kept.exit()).as(kept.err()).isZero();
+        assertThat(kept.json().get("pruned")).isEmpty();
+
+        Result pruned = run("processes", "prune", "-o", "json");
+        assertThat(pruned.exit()).as(pruned.err()).isZero();
+        assertThat(pruned.json().get("pruned")).hasSize(1);
+        assertThat(pruned.json().get("pruned").get(0).get("pool").asText()).isEqualTo("gone/pool");
+        assertThat(pruned.json().get("pruned").get(0).get("failedJobs")).hasSize(1);
+        JsonNode failed = run("jobs", "list", "--state", "failed", "-o", "json").json();
+        assertThat(failed.get(0).get("lastError").get("reason").asText()).isEqualTo("HeartbeatExpired");
+        assertThat(run("processes", "list", "-o", "json").json()).hasSize(1);
+        assertThat(run("processes", "prune").out()).contains("pruned 0 processes");
+    }
+
     private static List<Long> ids(JsonNode jobs) {
         return java.util.stream.StreamSupport.stream(jobs.spliterator(), false).map(j -> j.get("id").asLong()).sorted().toList();
     }

@@ -35,7 +35,7 @@ class StevedoreJarIT {
 
     @Test
     void theRunnableJarMigratesEnqueuesAndReports(TestDatabase db) throws Exception {
-        assertThat(java(db, "migrate").out()).contains("applied 1 migration");
+        assertThat(java(db, "migrate").out()).containsPattern("applied \\d+ migrations?");
         assertThat(java(db, "enqueue", "--queue", "q", "--handler", "h", "--count", "25").out()).contains("enqueued 25 jobs");
         Run stats = java(db, "stats", "-o", "json");
         assertThat(stats.exit()).isZero();

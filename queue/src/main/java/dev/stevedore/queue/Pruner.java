@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +30,11 @@ public final class Pruner {
 
     /** Reason recorded when only the heartbeat tells. */
     public static final String HEARTBEAT_EXPIRED = "HeartbeatExpired";
+    /**
+     * A process whose heartbeat is this many alive thresholds old is pruned by any worker of any pool: its own
+     * pool may be gone (deleted, renamed), so nobody else would.
+     */
+    public static final int ABANDONED_AFTER_THRESHOLDS = 10;
     private static final int EXPIRED_BATCH = 100;
 
     /** Evidence for a prune: reason (e.g. OOMKilled, PodDeleted, NodeLost), and what else is known. */
@@ -44,9 +50,19 @@ public final class Pruner {
         }
     }
 
-    public record Request(long processId, Cause cause) {
+    /**
+     * A prune of one process. {@code onlyIfStale}: the verdict rests on the heartbeat alone, so the prune happens
+     * only if the heartbeat is still older than the alive threshold when the row is locked; a heartbeat that
+     * landed since the verdict saves the process.
+     */
+    public record Request(long processId, Cause cause, boolean onlyIfStale) {
         public Request {
             Objects.requireNonNull(cause, "cause");
+        }
+
+        /** A prune on evidence other than the heartbeat (the Pod is gone, the container ended). */
+        public Request(long processId, Cause cause) {
+            this(processId, cause, false);
         }
     }
 
@@ -66,18 +82,24 @@ public final class Pruner {
     /** A job of a pruned process: failed for good, or {@code retried} under the pool's policy. */
     public record PrunedJob(long id, String queue, String handler, boolean retried) {}
 
-    // A pruned job is retried while it has prunes and attempts left; {retry} is that test.
-    private static final String RETRY = "(j.prunes < d.pruned_retry_limit AND j.attempts < j.max_attempts)";
+    // A pruned job is retried while it has prunes and attempts left; {retry} is that test. The policy is the one
+    // its process claimed it under.
+    private static final String RETRY = "(j.prunes < j.pruned_retry_limit AND j.attempts < j.max_attempts)";
+    private static final String STALE = "last_heartbeat_at < now() - %s * interval '1 millisecond'";
+    // What a prune does to each job of a dead process, whoever finds it (a prune, or the orphan sweep).
+    private static final String SETTLE = """
+                    prunes = j.prunes + 1,
+                    state = CASE WHEN {retry} THEN (CASE WHEN j.pruned_retry_backoff_ms > 0 THEN 'scheduled' ELSE 'available' END)
+                                 ELSE 'failed' END,
+                    run_at = CASE WHEN {retry} THEN now() + j.pruned_retry_backoff_ms * interval '1 millisecond' ELSE j.run_at END,
+                    finished_at = CASE WHEN {retry} THEN NULL ELSE now() END,
+                    claimed_by = NULL,
+            """.replace("{retry}", RETRY);
 
     private static final String PRUNE_TAIL = """
             touched AS (
                 UPDATE {schema}.jobs j SET
-                    prunes = j.prunes + 1,
-                    state = CASE WHEN {retry} THEN (CASE WHEN d.pruned_retry_backoff_ms > 0 THEN 'scheduled' ELSE 'available' END)
-                                 ELSE 'failed' END,
-                    run_at = CASE WHEN {retry} THEN now() + d.pruned_retry_backoff_ms * interval '1 millisecond' ELSE j.run_at END,
-                    finished_at = CASE WHEN {retry} THEN NULL ELSE now() END,
-                    claimed_by = NULL,
+            """ + SETTLE + """
                     errors = j.errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
                         'class', 'ProcessPrunedError',
                         'message', d.message,
@@ -116,14 +138,21 @@ public final class Pruner {
         this.schema = schema;
         // Step 1 locks the rows. A claim in flight holds a key-share lock, so SKIP LOCKED passes that process
         // over until the next round; a claim that comes later waits for the prune and then finds no row.
-        this.lockRequestedSql = schema.sql("SELECT id FROM {schema}.processes WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED");
+        // A heartbeat-only request is re-checked here, on the row as locked: FOR UPDATE evaluates the condition
+        // again on a row version committed after the statement's snapshot, so a heartbeat that landed after the
+        // verdict (or is landing now, holding the row) saves the process.
+        this.lockRequestedSql = schema.sql("""
+                SELECT id FROM {schema}.processes
+                WHERE id = ANY(?::bigint[]) AND (NOT id = ANY(?::bigint[]) OR %s)
+                ORDER BY id FOR UPDATE SKIP LOCKED
+                """.formatted(STALE.formatted("alive_threshold_ms")));
         this.lockExpiredSql = schema.sql("""
                 SELECT id FROM {schema}.processes
-                WHERE last_heartbeat_at < now() - alive_threshold_ms * interval '1 millisecond'
+                WHERE %s
                   AND (?::text IS NULL OR pool = ?::text) AND id <> ?
                 ORDER BY id LIMIT %d
                 FOR UPDATE SKIP LOCKED
-                """.formatted(EXPIRED_BATCH));
+                """.formatted(STALE.formatted("greatest(alive_threshold_ms * ?::integer, ?::bigint)"), EXPIRED_BATCH));
         // Step 2, a new statement and so a new snapshot: it sees every claim committed before step 1 took its locks.
         this.pruneLockedSql = schema.sql("""
                 WITH req AS (
@@ -137,21 +166,26 @@ public final class Pruner {
                                coalesce(r.pod, p.pod_name, p.host || ' pid ' || p.pid),
                                CASE WHEN r.reason = '""" + HEARTBEAT_EXPIRED + """
                 ' THEN format('no heartbeat since %s (alive threshold %s ms)', p.last_heartbeat_at, p.alive_threshold_ms)
+                                        || coalesce('; ' || ?::text, '')
                                     WHEN r.exit_code IS NOT NULL THEN format('%s (exit code %s)', r.reason, r.exit_code)
                                     ELSE r.reason END)) AS message
                     FROM {schema}.processes p JOIN req r ON r.process_id = p.id
                 ),
                 """ + PRUNE_TAIL);
+        // An orphan counts as a prune and gets the policy its process claimed it under, like any pruned job.
         this.sweepOrphansSql = schema.sql("""
-                UPDATE {schema}.jobs j SET
-                    state = 'failed', finished_at = now(), claimed_by = NULL,
-                    errors = j.errors || jsonb_build_array(jsonb_build_object(
-                        'class', 'ProcessMissingError',
-                        'message', format('The process %s that claimed this job no longer exists', j.claimed_by),
-                        'process', j.claimed_by, 'attempt', j.attempts, 'at', now()))
-                WHERE j.state = 'running'
-                  AND NOT EXISTS (SELECT 1 FROM {schema}.processes p WHERE p.id = j.claimed_by)
-                RETURNING j.id
+                WITH swept AS (
+                    UPDATE {schema}.jobs j SET
+                """ + SETTLE + """
+                        errors = j.errors || jsonb_build_array(jsonb_build_object(
+                            'class', 'ProcessMissingError',
+                            'message', format('The process %s that claimed this job no longer exists', j.claimed_by),
+                            'process', j.claimed_by, 'attempt', j.attempts, 'at', now()))
+                    WHERE j.state = 'running'
+                      AND NOT EXISTS (SELECT 1 FROM {schema}.processes p WHERE p.id = j.claimed_by)
+                    RETURNING j.id, j.queue, j.state
+                )
+                SELECT s.id, CASE WHEN s.state = 'available' THEN pg_notify(?, s.queue) END FROM swept s
                 """);
     }
 
@@ -163,13 +197,15 @@ public final class Pruner {
         try {
             return Sql.inTransaction(dataSource, c -> {
                 Long[] ids = requests.stream().map(Request::processId).toArray(Long[]::new);
+                Long[] staleOnly = requests.stream().filter(Request::onlyIfStale).map(Request::processId).toArray(Long[]::new);
                 List<Long> locked;
                 try (PreparedStatement ps = c.prepareStatement(lockRequestedSql)) {
                     ps.setArray(1, Sql.longs(c, ids));
+                    ps.setArray(2, Sql.longs(c, staleOnly));
                     locked = readIds(ps);
                 }
                 List<Request> mine = requests.stream().filter(r -> locked.contains(r.processId())).toList();
-                return pruneLocked(c, mine);
+                return pruneLocked(c, mine, null);
             });
         } catch (SQLException e) {
             throw new QueueException("could not prune processes " + requests.stream().map(Request::processId).toList() + ": " + e.getMessage(), e);
@@ -186,6 +222,27 @@ public final class Pruner {
      * itself, since a stale heartbeat of its own (a long GC pause) stops its claiming anyway.
      */
     public List<PrunedProcess> pruneExpired(Optional<String> pool, long excludedProcessId) {
+        return pruneStale(pool, 1, Duration.ZERO, excludedProcessId, null);
+    }
+
+    /**
+     * Prunes processes of every pool whose heartbeat is {@value #ABANDONED_AFTER_THRESHOLDS} times their alive
+     * threshold old: what is left of a pool that was deleted or renamed, which no worker of its own will prune.
+     */
+    public List<PrunedProcess> pruneAbandoned(long excludedProcessId) {
+        return pruneStale(Optional.empty(), ABANDONED_AFTER_THRESHOLDS, Duration.ZERO, excludedProcessId,
+                "no heartbeat for " + ABANDONED_AFTER_THRESHOLDS + " times its alive threshold; pruned as abandoned");
+    }
+
+    /**
+     * Prunes processes (of {@code pool}, or of every pool) whose heartbeat is older than {@code staleFor} and
+     * than their own alive threshold: {@code stevedore processes prune}.
+     */
+    public List<PrunedProcess> pruneStale(Optional<String> pool, Duration staleFor) {
+        return pruneStale(pool, 1, staleFor, 0, null);
+    }
+
+    private List<PrunedProcess> pruneStale(Optional<String> pool, int thresholds, Duration staleFor, long excludedProcessId, String note) {
         List<PrunedProcess> all = new ArrayList<>();
         try {
             while (true) {
@@ -193,13 +250,16 @@ public final class Pruner {
                 List<PrunedProcess> batch = Sql.inTransaction(dataSource, c -> {
                     List<Long> locked;
                     try (PreparedStatement ps = c.prepareStatement(lockExpiredSql)) {
-                        ps.setString(1, pool.orElse(null));
-                        ps.setString(2, pool.orElse(null));
-                        ps.setLong(3, excludedProcessId);
+                        ps.setInt(1, thresholds);
+                        ps.setLong(2, staleFor.toMillis());
+                        ps.setString(3, pool.orElse(null));
+                        ps.setString(4, pool.orElse(null));
+                        ps.setLong(5, excludedProcessId);
                         locked = readIds(ps);
                     }
                     lockedCount[0] = locked.size();
-                    return pruneLocked(c, locked.stream().map(id -> new Request(id, Cause.of(HEARTBEAT_EXPIRED))).toList());
+                    Cause cause = new Cause(HEARTBEAT_EXPIRED, null, null, null, null, null);
+                    return pruneLocked(c, locked.stream().map(id -> new Request(id, cause)).toList(), note);
                 });
                 all.addAll(batch);
                 if (lockedCount[0] < EXPIRED_BATCH) {
@@ -211,7 +271,7 @@ public final class Pruner {
         }
     }
 
-    private List<PrunedProcess> pruneLocked(Connection c, List<Request> requests) throws SQLException {
+    private List<PrunedProcess> pruneLocked(Connection c, List<Request> requests, String note) throws SQLException {
         if (requests.isEmpty()) {
             return List.of();
         }
@@ -241,6 +301,7 @@ public final class Pruner {
             ps.setArray(5, Sql.texts(c, nodes));
             ps.setArray(6, Sql.ints(c, exitCodes));
             ps.setArray(7, Sql.texts(c, signals));
+            ps.setString(8, note);
             return readPruned(c, ps);
         }
     }
@@ -255,14 +316,21 @@ public final class Pruner {
         return ids;
     }
 
-    /** Fails jobs still claimed by a process that has no row (ProcessMissingError). Returns their ids. */
+    /**
+     * Settles jobs still claimed by a process that has no row (ProcessMissingError), as a prune would: the prune
+     * counter goes up and the policy the process claimed them under decides between retry and failed. Returns
+     * their ids.
+     */
     public List<Long> sweepOrphans() {
         try {
             return Sql.withConnection(dataSource, c -> {
                 List<Long> ids = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement(sweepOrphansSql); ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        ids.add(rs.getLong(1));
+                try (PreparedStatement ps = c.prepareStatement(sweepOrphansSql)) {
+                    ps.setString(1, schema.channel());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getLong(1));
+                        }
                     }
                 }
                 ids.sort(null);

@@ -38,8 +38,13 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
-    private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * What a stop may take beyond {@code shutdownTimeout}: handler grace, outcome flush, deregistration. Less than
+     * the 10 s the operator adds to the grace period, so the kubelet never has to SIGKILL a stopping worker.
+     */
+    public static final Duration STOP_MARGIN = Duration.ofSeconds(7);
     private static final Duration HANDLER_STOP_GRACE = Duration.ofSeconds(2);
+    private static final Duration DEREGISTER_RESERVE = Duration.ofSeconds(3);
     private static final int JANITOR_BATCHES_PER_RUN = 20;
 
     private final DataSource dataSource;
@@ -53,6 +58,8 @@ public final class Worker implements AutoCloseable {
     /** Since when every heartbeat has succeeded; -1 after a failure. Pruning others waits for a settled view. */
     private final AtomicLong healthySinceNanos = new AtomicLong(-1);
     private final AtomicInteger running = new AtomicInteger();
+    /** Claim tokens of the jobs dispatched here whose outcome is not yet written: what this process holds. */
+    private final java.util.Set<Long> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Object idle = new Object();
     private final Semaphore slots;
     private final WakeSignal wake = new WakeSignal();
@@ -85,11 +92,12 @@ public final class Worker implements AutoCloseable {
         ScheduledThreadPoolExecutor timeoutExecutor = new ScheduledThreadPoolExecutor(1, named("stevedore-timeouts"));
         timeoutExecutor.setRemoveOnCancelPolicy(true); // finished jobs must not leave their timeouts queued
         this.timeouts = timeoutExecutor;
-        this.completer = new Completer(dataSource, jobs, this.listener, logContext);
+        this.completer = new Completer(dataSource, jobs, this.listener, logContext, held::remove);
         this.runner = new JobRunner(handlers, config.retryPolicy(), dataSource, jobs, completer, timeouts, this.listener, logContext);
         this.notifications = new NotificationListener(dataSource, schema.channel(),
                 queue -> config.claimsAllQueues() || config.queues().contains(queue), wake::wake, logContext);
-        this.producer = new Producer(slots, this::claim, this::dispatch, this::mayClaim, wake, config.pollInterval(), logContext);
+        this.producer = new Producer(slots, this::claim, this::dispatch, this::releaseUnheldClaims, this::mayClaim, wake, config.pollInterval(),
+                logContext);
     }
 
     /** Registers the process and starts working. Fails with {@link QueueException} if the database cannot be reached. */
@@ -113,6 +121,8 @@ public final class Worker implements AutoCloseable {
         worker.schedule(worker::promoteDueJobs, config.promoteInterval());
         worker.schedule(worker::pruneDeadProcesses, config.pruneInterval());
         worker.schedule(worker::sweepOrphans, config.orphanSweepInterval());
+        worker.schedule(worker::pruneAbandonedProcesses, config.orphanSweepInterval());
+        worker.schedule(() -> worker.producer.exclusive(worker::releaseUnheldClaims), config.orphanSweepInterval());
         worker.schedule(worker::deleteOldCompletedJobs, Duration.ofMinutes(5));
         LOG.info("worker started as process {}: queues {}, {} threads{}", worker.processId(), config.queues(), config.threads(), worker.logContext);
         return worker;
@@ -165,38 +175,41 @@ public final class Worker implements AutoCloseable {
     /**
      * Graceful stop: drain for {@code shutdownTimeout}, write the outcomes of finished jobs, release the
      * jobs still running back to available (attempt not charged), delete the process row, stop all threads.
-     * Safe to call twice or from two threads; the second call waits for the first.
+     * The whole sequence ends within {@code shutdownTimeout} + {@link #STOP_MARGIN}, even with the database
+     * gone, and the process keeps heartbeating until its row is deleted, so no peer prunes a worker that is
+     * still stopping. Safe to call twice or from two threads; the second call waits for the first.
      */
     public synchronized void stop() {
         if (stopped) {
             return;
         }
         stopped = true;
+        long deadline = System.nanoTime() + config.shutdownTimeout().plus(STOP_MARGIN).toNanos();
         // An interrupted caller (e.g. a shutdown hook racing another) must still get the whole sequence.
         boolean interrupted = Thread.interrupted();
         try {
             boolean idleInTime = drain(config.shutdownTimeout());
             producer.stop();
+            maintenance.shutdown();
             // Interrupt what still runs, and give it a moment, so no job is released while its handler goes on.
             runner.shutdown();
             executor.shutdownNow();
-            if (!executor.awaitTermination(HANDLER_STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!executor.awaitTermination(Math.min(HANDLER_STOP_GRACE.toMillis(), leftMs(deadline, DEREGISTER_RESERVE)), TimeUnit.MILLISECONDS)) {
                 LOG.warn("{} handlers ignored the interrupt; their jobs are released anyway and may run twice{}", running.get(), logContext);
             }
-            if (!completer.flush(FLUSH_TIMEOUT)) {
-                LOG.warn("not every job outcome could be written within {} s; those jobs will be released{}", FLUSH_TIMEOUT.toSeconds(), logContext);
+            if (!completer.flush(Duration.ofMillis(leftMs(deadline, DEREGISTER_RESERVE)))) {
+                LOG.warn("not every job outcome could be written in time; those jobs will be released{}", logContext);
             }
             completer.close();
-            // No heartbeat may run after the row is gone: it would take that for a prune and register again.
-            heartbeats.shutdown();
-            heartbeats.awaitTermination(10, TimeUnit.SECONDS);
-            maintenance.shutdown();
-            maintenance.awaitTermination(10, TimeUnit.SECONDS);
-            int released = deregister();
+            maintenance.awaitTermination(leftMs(deadline, DEREGISTER_RESERVE), TimeUnit.MILLISECONDS);
+            int released = deregister(deadline);
             if (released > 0 || !idleInTime) {
                 LOG.info("released {} unfinished jobs back to their queues{}", released, logContext);
             }
-            notifications.close();
+            // Only now: until the row was gone, the heartbeat told peers this process is alive.
+            heartbeats.shutdown();
+            heartbeats.awaitTermination(leftMs(deadline, Duration.ZERO), TimeUnit.MILLISECONDS);
+            notifications.close(leftMs(deadline, Duration.ZERO));
         } catch (InterruptedException e) {
             interrupted = true;
         } finally {
@@ -208,6 +221,11 @@ public final class Worker implements AutoCloseable {
             }
         }
         LOG.info("worker stopped{}", logContext);
+    }
+
+    /** Milliseconds left before {@code deadline}, keeping {@code reserve} for what comes after; at least 0. */
+    private static long leftMs(long deadline, Duration reserve) {
+        return Math.max(0, (deadline - System.nanoTime() - reserve.toNanos()) / 1_000_000);
     }
 
     @Override
@@ -247,6 +265,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private void dispatch(ClaimedJob job) {
+        held.add(job.claimToken());
         running.incrementAndGet();
         executor.execute(() -> {
             try {
@@ -264,10 +283,28 @@ public final class Worker implements AutoCloseable {
         });
     }
 
+    /**
+     * Releases what the database says this process holds but it is not running: the jobs of a claim that
+     * committed while its reply was lost. Called by the producer after a failed claim and, periodically, with
+     * no claim in flight, so every job claimed so far is in {@link #held}.
+     */
+    private void releaseUnheldClaims() throws SQLException {
+        Long[] tokens = held.toArray(Long[]::new);
+        java.util.List<Long> released = Sql.withConnection(dataSource, c -> jobs.releaseUnheld(c, processId.get(), tokens));
+        if (!released.isEmpty()) {
+            LOG.warn("released {} jobs claimed by this process that it was not running (a claim whose reply was lost): {}{}",
+                    released.size(), released, logContext);
+            listener.jobsReleased(released.size());
+        }
+    }
+
     private void heartbeat() {
         long started = System.nanoTime();
         try {
-            boolean alive = Sql.withConnection(dataSource, c -> processes.heartbeat(c, processId.get()));
+            boolean alive = Sql.withConnection(dataSource, c -> {
+                boundWait(c);
+                return processes.heartbeat(c, processId.get());
+            });
             if (alive) {
                 long previous = lastHeartbeatNanos.getAndSet(started);
                 // A gap between two good heartbeats (one was blocked, not failed) counts like a failure.
@@ -275,6 +312,9 @@ public final class Worker implements AutoCloseable {
                     healthySinceNanos.set(started);
                 }
                 return;
+            }
+            if (stopped) {
+                return; // deregistered (or pruned) while stopping: nothing to come back for
             }
             // Another process judged us dead and failed our jobs; their writes from here on are refused.
             long old = processId.get();
@@ -289,26 +329,52 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private int deregister() {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                int released = Sql.inTransaction(dataSource, c -> processes.releaseAndDelete(c, processId.get()));
-                listener.jobsReleased(released);
-                return released;
-            } catch (SQLException e) {
-                if (attempt == 3) {
-                    LOG.error("could not deregister process {}: {}; it will be pruned once its heartbeat expires{}", processId.get(),
-                            e.getMessage(), logContext);
-                    return 0;
-                }
+    /**
+     * A heartbeat never waits longer than half the alive threshold for the database: on a dead connection (a
+     * partition delivers nothing, not even a reset) the read times out, the heartbeat counts as failed, and the
+     * worker stops claiming before anyone may judge it dead. The pool resets the timeout when it takes the
+     * connection back.
+     */
+    private void boundWait(java.sql.Connection c) {
+        try {
+            c.setNetworkTimeout(Runnable::run, (int) Math.max(250, config.aliveThreshold().toMillis() / 2));
+        } catch (SQLException e) {
+            // a driver without network timeouts: the pool's socket timeout is the bound
+        }
+    }
+
+    /**
+     * Deletes the process row and releases what is left, retrying until {@code deadline}. It runs on a thread of
+     * its own so that a connection attempt that hangs cannot hold the stop past its budget; if the deadline
+     * passes, the row is left to be pruned by its heartbeat.
+     */
+    private int deregister(long deadline) throws InterruptedException {
+        int[] released = {-1};
+        Thread t = new Thread(() -> {
+            for (int attempt = 1; System.nanoTime() < deadline; attempt++) {
                 try {
-                    Thread.sleep(500L * attempt);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return 0;
+                    released[0] = Sql.inTransaction(dataSource, c -> processes.releaseAndDelete(c, processId.get()));
+                    listener.jobsReleased(released[0]);
+                    return;
+                } catch (SQLException e) {
+                    LOG.warn("could not deregister process {} (attempt {}): {}{}", processId.get(), attempt, e.getMessage(), logContext);
+                    try {
+                        Thread.sleep(Math.min(500L * attempt, leftMs(deadline, Duration.ZERO)));
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
                 }
             }
+        }, "stevedore-deregister");
+        t.setDaemon(true);
+        t.start();
+        t.join(Math.max(1, leftMs(deadline, Duration.ZERO)));
+        if (released[0] < 0) {
+            t.interrupt();
+            LOG.error("could not deregister process {} in time; it will be pruned once its heartbeat expires{}", processId.get(), logContext);
+            return 0;
         }
+        return released[0];
     }
 
     private void promoteDueJobs() throws SQLException {
@@ -320,13 +386,25 @@ public final class Worker implements AutoCloseable {
      * database outage every heartbeat is stale, and the first worker back must not prune its live peers.
      */
     private void pruneDeadProcesses() {
+        if (settledView()) {
+            reportPruned(pruner.pruneExpired(Optional.of(config.identity().pool()), processId.get()));
+        }
+    }
+
+    /**
+     * True when this worker's own heartbeats have succeeded, spaced no wider than {@link #heartbeatGapNanos()},
+     * for a whole alive threshold: the database has answered promptly long enough that a stale heartbeat of
+     * another process means that process, not the database, stopped.
+     */
+    private boolean settledView() {
         long now = System.nanoTime();
         long since = healthySinceNanos.get();
         boolean fresh = now - lastHeartbeatNanos.get() < heartbeatGapNanos();
-        if (!fresh || since == -1 || now - since < config.aliveThreshold().toNanos()) {
-            return;
-        }
-        for (Pruner.PrunedProcess p : pruner.pruneExpired(Optional.of(config.identity().pool()), processId.get())) {
+        return fresh && since != -1 && now - since >= config.aliveThreshold().toNanos();
+    }
+
+    private void reportPruned(java.util.List<Pruner.PrunedProcess> pruned) {
+        for (Pruner.PrunedProcess p : pruned) {
             LOG.warn("pruned dead process {} ({}): {}; failed jobs {}, retried jobs {}{}", p.processId(),
                     p.pod() != null ? "pod " + p.pod() : p.host() + " pid " + p.pid(), p.reason(), p.failedJobIds(), p.retriedJobIds(), logContext);
             listener.processPruned(p.processId(), p.reason(), p.failedJobIds().size(), p.retriedJobIds().size());
@@ -336,14 +414,27 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /**
+     * The widest spacing of two heartbeats that still counts as a database answering promptly: three heartbeat
+     * intervals, and never more than half the alive threshold, so that a database slow enough to make heartbeats
+     * go stale is never taken as settled.
+     */
     private long heartbeatGapNanos() {
-        return config.heartbeatInterval().multipliedBy(3).toNanos();
+        return Math.min(config.heartbeatInterval().multipliedBy(3).toNanos(), config.aliveThreshold().dividedBy(2).toNanos());
     }
 
     private void sweepOrphans() {
         var orphans = pruner.sweepOrphans();
         if (!orphans.isEmpty()) {
-            LOG.warn("failed {} jobs whose process no longer exists (ProcessMissingError): {}{}", orphans.size(), orphans, logContext);
+            LOG.warn("settled {} jobs whose process no longer exists (ProcessMissingError, the pool's policy for pruned jobs applied): {}{}",
+                    orphans.size(), orphans, logContext);
+        }
+    }
+
+    /** Processes of any pool, long past their alive threshold: their pool may be gone, and nobody else prunes them. */
+    private void pruneAbandonedProcesses() {
+        if (settledView()) {
+            reportPruned(pruner.pruneAbandoned(processId.get()));
         }
     }
 

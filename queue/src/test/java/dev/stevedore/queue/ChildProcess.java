@@ -22,17 +22,7 @@ final class ChildProcess implements AutoCloseable {
     }
 
     static ChildProcess start(TestDatabase db, String pool, String queues, Map<String, String> extraEnv) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                ChildWorker.class.getName());
-        builder.environment().put("CHILD_DB_URL", db.jdbcUrl());
-        builder.environment().put("CHILD_DB_USER", db.user() == null ? "" : db.user());
-        builder.environment().put("CHILD_DB_PASSWORD", db.password() == null ? "" : db.password());
-        builder.environment().put("CHILD_POOL", pool);
-        builder.environment().put("CHILD_QUEUES", queues);
-        builder.environment().putAll(extraEnv);
-        builder.redirectErrorStream(true);
-        Process process = builder.start();
+        Process process = launch(db, pool, queues, extraEnv);
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<Long> ready = CompletableFuture.supplyAsync(() -> {
             try {
@@ -55,6 +45,30 @@ final class ChildProcess implements AutoCloseable {
             process.destroyForcibly();
             throw e;
         }
+    }
+
+    /**
+     * Starts the child without waiting for it to be ready: for a child that may claim a job that halts it before
+     * it can say so. Its output is discarded.
+     */
+    static Process launchDiscardingOutput(TestDatabase db, String pool, String queues, Map<String, String> extraEnv) throws Exception {
+        Process process = launch(db, pool, queues, extraEnv);
+        drain(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)));
+        return process;
+    }
+
+    private static Process launch(TestDatabase db, String pool, String queues, Map<String, String> extraEnv) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                ChildWorker.class.getName());
+        builder.environment().put("CHILD_DB_URL", db.jdbcUrl());
+        builder.environment().put("CHILD_DB_USER", db.user() == null ? "" : db.user());
+        builder.environment().put("CHILD_DB_PASSWORD", db.password() == null ? "" : db.password());
+        builder.environment().put("CHILD_POOL", pool);
+        builder.environment().put("CHILD_QUEUES", queues);
+        builder.environment().putAll(extraEnv);
+        builder.redirectErrorStream(true);
+        return builder.start();
     }
 
     /** Keeps reading the child's output so it never blocks on a full pipe. */

@@ -54,4 +54,37 @@ class HeartbeatTest {
             }
         }
     }
+
+    @Test
+    void onAConnectionThatDeliversNothingTheHeartbeatFailsWithinTheAliveThreshold(TestDatabase db) throws Exception {
+        try (dev.stevedore.testkit.net.TcpProxy network = dev.stevedore.testkit.net.TcpProxy.forJdbcUrl(db.jdbcUrl())) {
+            com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+            hc.setJdbcUrl(network.jdbcUrl(db.jdbcUrl()));
+            hc.setUsername(db.user());
+            hc.setPassword(db.password());
+            hc.setMaximumPoolSize(10);
+            java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+            try (com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource(hc)) {
+                Worker worker = Worker.start(ds, QueueSchema.DEFAULT, QueueFixture.fastConfig("test/partitioned").build(),
+                        HandlerRegistry.builder().build(), new QueueListener() {
+                            @Override
+                            public void heartbeatFailed(Exception e) {
+                                failures.incrementAndGet();
+                            }
+                        });
+                try {
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(worker::isReady);
+                    // A partition: the connections stay open and nothing arrives, not even a reset.
+                    network.blackhole();
+                    // Alive threshold 1 s, heartbeat every 200 ms: the heartbeat in flight gives up after half the threshold.
+                    // Without a bound it would wait for the server's TCP keepalive, two hours.
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> failures.get() > 0 && !worker.isReady());
+                    network.restore();
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(worker::isReady);
+                } finally {
+                    worker.stop();
+                }
+            }
+        }
+    }
 }

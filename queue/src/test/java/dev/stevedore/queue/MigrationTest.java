@@ -17,7 +17,7 @@ class MigrationTest {
     @Test
     void migratingTwiceChangesNothingTheSecondTime(TestDatabase db) {
         QueueSchema schema = new QueueSchema("twice");
-        assertThat(QueueMigrator.migrate(db.dataSource(), schema)).isEqualTo(1);
+        assertThat(QueueMigrator.migrate(db.dataSource(), schema)).isPositive();
         assertThat(QueueMigrator.migrate(db.dataSource(), schema)).isZero();
     }
 

@@ -8,6 +8,7 @@ import dev.stevedore.testkit.postgres.TestDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -183,9 +184,13 @@ class PruneTest {
         queue.worker(c -> c.identity(ProcessIdentity.local(POOL)).queues(List.of("elsewhere")), HandlerRegistry.builder().build());
         long id = queue.enqueue(NewJob.of("poison", "crash"));
         for (int crash = 1; crash <= 2; crash++) {
-            try (ChildProcess child = ChildProcess.start(db, POOL, "poison", Map.of("PRUNED_RETRY_LIMIT", "1"))) {
-                assertThat(child.process.waitFor(30, TimeUnit.SECONDS)).as("the job halts the JVM").isTrue();
-                assertThat(child.process.exitValue()).isEqualTo(137);
+            // The child may claim the job, and halt, before it can report that it is ready.
+            Process child = ChildProcess.launchDiscardingOutput(db, POOL, "poison", Map.of("PRUNED_RETRY_LIMIT", "1"));
+            try {
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("the job halts the JVM").isTrue();
+                assertThat(child.exitValue()).isEqualTo(137);
+            } finally {
+                child.destroyForcibly();
             }
             int prunes = crash;
             await().atMost(Duration.ofSeconds(10)).until(() -> ((Integer) queue.job(id).get("prunes")) == prunes);
@@ -232,5 +237,140 @@ class PruneTest {
         assertThat(row.get("state")).isEqualTo("failed");
         assertThat(row.get("last_error_class")).isEqualTo("ProcessMissingError");
         assertThat(queue.pruner.sweepOrphans()).isEmpty();
+    }
+
+    @Test
+    void anOrphanCountsAPruneAndGetsThePolicyItsProcessClaimedItUnder() throws Exception {
+        long id = queue.enqueue(NewJob.of("orphaned", "sleep"));
+        try (ChildProcess child = ChildProcess.start(db, POOL, "orphaned", Map.of("PRUNED_RETRY_LIMIT", "1"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(queue.state(id)));
+            child.signal("KILL");
+            // The row vanishes without its jobs being settled (deleted by hand, say): only the sweep can help them.
+            queue.sql("DELETE FROM stevedore.processes WHERE id = ?", child.processId);
+        }
+        assertThat(queue.pruner.sweepOrphans()).containsExactly(id);
+        Map<String, Object> row = queue.job(id);
+        assertThat(row.get("state")).as("retried under the pool's limit of 1").isEqualTo("available");
+        assertThat(row.get("prunes")).isEqualTo(1);
+        assertThat(row.get("last_error_class")).isEqualTo("ProcessMissingError");
+
+        // Claimed and orphaned again: the limit is used up, so it fails for good.
+        try (ChildProcess child = ChildProcess.start(db, POOL, "orphaned", Map.of("PRUNED_RETRY_LIMIT", "1"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(queue.state(id)));
+            child.signal("KILL");
+            queue.sql("DELETE FROM stevedore.processes WHERE id = ?", child.processId);
+        }
+        assertThat(queue.pruner.sweepOrphans()).containsExactly(id);
+        assertThat(queue.job(id)).containsEntry("state", "failed").containsEntry("prunes", 2);
+    }
+
+    @Test
+    void aProcessOfAPoolNobodyPrunesIsPrunedOnceItsHeartbeatIsTenThresholdsOld() throws Exception {
+        long id = queue.enqueue(NewJob.of("renamed", "sleep").uniqueKey("nightly-export"));
+        try (ChildProcess child = ChildProcess.start(db, "team-a/deleted-pool", "renamed", Map.of())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(queue.state(id)));
+            // Only a worker of another pool is left; it does not prune team-a/deleted-pool by heartbeat.
+            queue.worker(c -> c.identity(ProcessIdentity.local("team-b/other")).queues(List.of("elsewhere"))
+                    .orphanSweepInterval(Duration.ofMillis(250)), HandlerRegistry.builder().build());
+            child.signal("KILL");
+            long killed = System.nanoTime();
+            await().atMost(Duration.ofSeconds(20)).until(() -> "failed".equals(queue.state(id)));
+            long afterMs = (System.nanoTime() - killed) / 1_000_000;
+            // Alive threshold 1 s: not before ten of them.
+            assertThat(afterMs).isGreaterThanOrEqualTo(Pruner.ABANDONED_AFTER_THRESHOLDS * 1000L - 1000);
+            assertThat((String) queue.job(id).get("last_error")).contains("\"reason\": \"HeartbeatExpired\"", "pruned as abandoned",
+                    "\"pool\": \"team-a/deleted-pool\"");
+        }
+        assertThat(queue.client.enqueue(NewJob.of("renamed", "sleep").uniqueKey("nightly-export").build()))
+                .as("the unique key is free again").isPresent();
+    }
+
+    @Test
+    void processesPruneTakesAnyPoolAndAStaleness() {
+        queue.sql("INSERT INTO stevedore.processes (pool, host, pid, queues, slots, alive_threshold_ms, last_heartbeat_at) VALUES "
+                + "('a/one', 'h', 1, '{q}', 1, 1000, now() - interval '10 minutes'), ('b/two', 'h', 2, '{q}', 1, 1000, now() - interval '2 minutes'), "
+                + "('b/two', 'h', 3, '{q}', 1, 1000, now())");
+        assertThat(queue.pruner.pruneStale(Optional.of("b/two"), Duration.ofMinutes(5))).isEmpty();
+        assertThat(queue.pruner.pruneStale(Optional.empty(), Duration.ofMinutes(5))).extracting(Pruner.PrunedProcess::pool).containsExactly("a/one");
+        assertThat(queue.pruner.pruneStale(Optional.of("b/two"), Duration.ZERO)).extracting(Pruner.PrunedProcess::pid).containsExactly(2L);
+        assertThat(queue.processCount()).as("the live one stays").isEqualTo(1);
+    }
+
+    @Test
+    void aHeartbeatThatLandsAfterAHeartbeatVerdictSavesTheProcess() {
+        queue.sql("INSERT INTO stevedore.processes (pool, host, pid, queues, slots, alive_threshold_ms, last_heartbeat_at) "
+                + "VALUES ('p', 'h', 1, '{q}', 1, 1000, now() - interval '1 minute')");
+        long processId = (Long) queue.rows("SELECT max(id) AS id FROM stevedore.processes").get(0).get("id");
+        long id = queue.enqueue(NewJob.of("q", "h"));
+        queue.sql("UPDATE stevedore.jobs SET state = 'running', attempts = 1, claimed_by = ?, claim_token = 1 WHERE id = ?", processId, id);
+        // The operator read the row stale and decided "dead"; before its prune, the heartbeat lands.
+        queue.sql("UPDATE stevedore.processes SET last_heartbeat_at = now() WHERE id = ?", processId);
+
+        Pruner.Cause cause = new Pruner.Cause("NodeLost", null, "pod-a", "node-a", null, null);
+        assertThat(queue.pruner.prune(List.of(new Pruner.Request(processId, cause, true)))).as("heartbeat verdict, re-checked on the locked row")
+                .isEmpty();
+        assertThat(queue.state(id)).isEqualTo("running");
+
+        // Pod evidence (the container ended) does not depend on the heartbeat.
+        assertThat(queue.pruner.prune(List.of(new Pruner.Request(processId, new Pruner.Cause("OOMKilled", null, "pod-a", "node-a", 137, null)))))
+                .hasSize(1);
+        assertThat(queue.state(id)).isEqualTo("failed");
+    }
+
+    @Test
+    void aSessionIdleInATransactionHoldingADeadProcesssJobsDelaysItsPruneOnlyBriefly() throws Exception {
+        queue.sql("INSERT INTO stevedore.processes (pool, host, pid, queues, slots, alive_threshold_ms, last_heartbeat_at) "
+                + "VALUES ('p', 'h', 1, '{q}', 1, 1000, now() - interval '1 minute')");
+        long processId = (Long) queue.rows("SELECT max(id) AS id FROM stevedore.processes").get(0).get("id");
+        long id = queue.enqueue(NewJob.of("q", "h"));
+        queue.sql("UPDATE stevedore.jobs SET state = 'running', attempts = 1, claimed_by = ?, claim_token = 1 WHERE id = ?", processId, id);
+        try (java.sql.Connection stuck = db.connect()) {
+            // A client that went silent inside a transaction, holding the dead process's job row.
+            stuck.setAutoCommit(false);
+            try (var st = stuck.createStatement()) {
+                st.execute("SELECT id FROM stevedore.jobs WHERE id = " + id + " FOR UPDATE");
+            }
+            long started = System.nanoTime();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    Duration.ofSeconds(10), () -> queue.pruner.pruneExpired(Optional.empty())))
+                    .as("the prune gives up waiting for the lock instead of blocking for hours")
+                    .isInstanceOf(QueueException.class).hasMessageContaining("lock timeout");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+            assertThat(queue.state(id)).isEqualTo("running");
+            assertThat(queue.processCount()).as("the rollback kept the row for the next round").isEqualTo(1);
+            stuck.rollback();
+        }
+        assertThat(queue.pruner.pruneExpired(Optional.empty())).hasSize(1);
+        assertThat(queue.state(id)).isEqualTo("failed");
+    }
+
+    @Test
+    void theQueuesOwnTransactionsAreEndedByTheServerIfTheClientGoesSilent() throws Exception {
+        String[] seen = new String[2];
+        dev.stevedore.queue.internal.Sql.inTransaction(queue.dataSource, c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT current_setting('idle_in_transaction_session_timeout'), "
+                    + "current_setting('lock_timeout')")) {
+                rs.next();
+                seen[0] = rs.getString(1);
+                seen[1] = rs.getString(2);
+            }
+            return null;
+        });
+        assertThat(seen).containsExactly("10s", "2s");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), withCredentials(SessionSettings.jdbcProperties()));
+             var st = c.createStatement(); var rs = st.executeQuery("SHOW idle_in_transaction_session_timeout")) {
+            rs.next();
+            assertThat(rs.getString(1)).as("the apps' connection pools set it for the whole session").isEqualTo("10s");
+        }
+    }
+
+    private java.util.Properties withCredentials(java.util.Properties p) {
+        if (db.user() != null) {
+            p.setProperty("user", db.user());
+        }
+        if (db.password() != null) {
+            p.setProperty("password", db.password());
+        }
+        return p;
     }
 }

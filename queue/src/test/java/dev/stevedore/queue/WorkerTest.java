@@ -237,4 +237,28 @@ class WorkerTest {
         assertThat(worker.drain(Duration.ofSeconds(5))).isTrue();
         assertThat(queue.state(second)).as("a draining worker claims nothing").isEqualTo("available");
     }
+
+    @Test
+    void jobsOfAClaimWhoseReplyWasLostAreReleasedAndRunOnce() throws Exception {
+        LostReplies network = new LostReplies(queue.dataSource, "claim_tokens");
+        java.util.Map<Long, java.util.concurrent.atomic.AtomicInteger> runs = new java.util.concurrent.ConcurrentHashMap<>();
+        HandlerRegistry handlers = HandlerRegistry.builder()
+                .register("count", job -> runs.computeIfAbsent(job.id(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet())
+                .build();
+        network.loseNext(1);
+        List<Long> ids = queue.client.enqueueAll(List.of(NewJob.of("lossy", "count").build(), NewJob.of("lossy", "count").build(),
+                NewJob.of("lossy", "count").build()));
+        Worker worker = Worker.start(network.dataSource(), QueueSchema.DEFAULT,
+                QueueFixture.fastConfig("test/lossy").queues(List.of("lossy")).build(), handlers, QueueListener.NONE);
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> network.lost.get() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queue.count("state = 'completed'") == 3);
+            assertThat(runs.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(runs.values()).allSatisfy(n -> assertThat(n.get()).as("each ran once").isEqualTo(1));
+            assertThat(queue.rows("SELECT attempts FROM stevedore.jobs")).as("the lost claim's attempt is not charged")
+                    .allSatisfy(r -> assertThat(r.get("attempts")).isEqualTo(1));
+        } finally {
+            worker.stop();
+        }
+    }
 }

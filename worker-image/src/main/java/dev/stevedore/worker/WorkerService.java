@@ -8,6 +8,7 @@ import dev.stevedore.queue.ProcessIdentity;
 import dev.stevedore.queue.Errors;
 import dev.stevedore.queue.QueueException;
 import dev.stevedore.queue.QueueMigrator;
+import dev.stevedore.queue.SessionSettings;
 import dev.stevedore.queue.Worker;
 import dev.stevedore.queue.WorkerConfig;
 import io.micrometer.core.instrument.Gauge;
@@ -152,7 +153,16 @@ public class WorkerService {
             w.stop();
         }
         if (dataSource != null) {
-            dataSource.close();
+            // With the database gone, closing the pool can wait for its connection attempts; the process is ending,
+            // and the stop's budget (the operator's grace period) matters more.
+            Thread closer = new Thread(dataSource::close, "stevedore-pool-close");
+            closer.setDaemon(true);
+            closer.start();
+            try {
+                closer.join(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -192,6 +202,8 @@ public class WorkerService {
         config.setMaximumPoolSize(Math.min(s.threads(), 20) + 6);
         config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
         config.setInitializationFailTimeout(-1); // start even while the database is down
+        config.setDataSourceProperties(SessionSettings.jdbcProperties()); // keepalives, socket and idle-in-transaction limits
+        config.setValidationTimeout(Duration.ofSeconds(1).toMillis());
         config.addDataSourceProperty("ApplicationName", "stevedore-worker");
         return new HikariDataSource(config);
     }

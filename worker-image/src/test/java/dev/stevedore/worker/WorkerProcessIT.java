@@ -190,4 +190,29 @@ class WorkerProcessIT {
         assertThat(job.get("lastError").get("class").asText()).isEqualTo("ProcessPrunedError");
         assertThat(restarts[0]).isEqualTo(2);
     }
+
+    /**
+     * The operator gives a worker drain + shutdown + 10 s; after the preStop hook, SIGTERM has shutdown + 10 s
+     * before the kubelet's SIGKILL. With the database gone (a failover at the worst moment), every step of the
+     * stop that needs it fails, and the whole stop must still end inside that budget.
+     */
+    @Test
+    void sigtermEndsWithinTheGracePeriodTheOperatorGivesEvenWithTheDatabaseGone() throws Exception {
+        try (dev.stevedore.testkit.net.TcpProxy network = dev.stevedore.testkit.net.TcpProxy.forJdbcUrl(db.jdbcUrl())) {
+            WorkerProcess w = worker("budget", Map.of("STEVEDORE_DB_URL", network.jdbcUrl(db.jdbcUrl()), "STEVEDORE_THREADS", "2",
+                    "STEVEDORE_SHUTDOWN_TIMEOUT", "2s"));
+            cli.run("enqueue", "--queue", "default", "--handler", "sleep", "--args", "{\"ms\": 60000}", "--count", "2");
+            await().atMost(Duration.ofSeconds(20)).until(() -> cli.count("running") == 2);
+
+            network.cut();
+            long signalled = System.nanoTime();
+            w.signal("TERM");
+            int exit = w.awaitExit(Duration.ofSeconds(60));
+            Duration took = Duration.ofNanos(System.nanoTime() - signalled);
+            System.out.println("SIGTERM to exit with the database gone, shutdown timeout 2 s: " + took.toMillis() + " ms");
+            assertThat(took).as("shutdown timeout 2 s + the operator's 10 s margin").isLessThan(Duration.ofSeconds(12));
+            assertThat(exit).isZero();
+            assertThat(w.output()).contains("will be pruned once its heartbeat expires");
+        }
+    }
 }

@@ -53,7 +53,6 @@ import org.jboss.logging.Logger;
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
 @RBACRule(apiGroups = "", resources = {"pods", "nodes"}, verbs = {"get", "list", "watch"})
-@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update", "patch"})
 public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
 
     public static final String NAME = "jobworkerpool";
@@ -99,9 +98,11 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             try {
                 PoolPruning.Round round = pruneDeadWorkers(pool, context, secret);
                 workers = new PoolStatus.Workers(true, "the queue database answers", round.aliveProcesses(), records(round));
-                // With no process to time, look again every half alive threshold: a worker starting now is seen in time.
-                recheck = round.recheckAt() == null ? clamp(PoolSettings.of(pool.getSpec()).aliveThreshold().dividedBy(2))
-                        : clamp(Duration.between(started, round.recheckAt()).plus(Duration.ofMillis(100)));
+                // Read at least every third of an alive threshold: a worker starting now is seen in time, and the
+                // reads are close enough together to tell a settled database from one that was away in between.
+                Duration cadence = PoolSettings.of(pool.getSpec()).aliveThreshold().dividedBy(3);
+                recheck = round.recheckAt() == null ? clamp(cadence)
+                        : clamp(min(cadence, Duration.between(started, round.recheckAt()).plus(Duration.ofMillis(100))));
             } catch (QueueException | DatabaseConnections.Unresolvable e) {
                 // Uncertain facts: no prune while the database cannot be read.
                 metrics.counter("stevedore.operator.database.errors").increment();
@@ -131,10 +132,10 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
     private PoolPruning.Round pruneDeadWorkers(JobWorkerPool pool, Context<JobWorkerPool> context, Secret secret) {
         KubernetesClient client = context.getClient();
         ResourceID id = ResourceID.fromResource(pool);
-        DataSource dataSource = databases.forPool(pool, secret);
+        DatabaseConnections.PoolDatabase database = databases.forPool(pool, secret);
         Map<String, Boolean> nodes = new HashMap<>();
-        PoolPruning.Round round = PoolPruning.run(pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName(), dataSource,
-                new QueueSchema(pool.getSpec().getDatabase().getSchema()), List.copyOf(context.getSecondaryResources(Pod.class)),
+        PoolPruning.Round round = PoolPruning.run(pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName(),
+                database.dataSource(), database.health(), new QueueSchema(pool.getSpec().getDatabase().getSchema()), List.copyOf(context.getSecondaryResources(Pod.class)),
                 pods.deletedPods(id), node -> nodes.computeIfAbsent(node, n -> nodeReady(client, n)));
         pods.forgetExcept(id, round.referencedPodUids());
         for (PoolPruning.Pruned p : round.pruned()) {
@@ -184,6 +185,10 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         }
     }
 
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
     private static Duration clamp(Duration d) {
         return d.compareTo(RECHECK_MIN) < 0 ? RECHECK_MIN : d.compareTo(RECHECK_MAX) > 0 ? RECHECK_MAX : d;
     }
@@ -205,6 +210,12 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         if (!data.containsKey(db.getUrlKey()) && !stringData.containsKey(db.getUrlKey())) {
             return List.of("spec.database.urlKey: Secret '" + db.getSecretName() + "' has no key '" + db.getUrlKey()
                     + "' (keys: " + String.join(", ", data.keySet()) + "); set spec.database.urlKey to the key holding the JDBC URL");
+        }
+        String url = DatabaseConnections.secretValue(secret, db.getUrlKey());
+        if (url == null || !url.startsWith("jdbc:postgresql://")) {
+            // The value is never quoted: a CloudNativePG jdbc-uri carries the password.
+            return List.of("spec.database.urlKey: the value of key '" + db.getUrlKey() + "' in Secret '" + db.getSecretName()
+                    + "' is not a PostgreSQL JDBC URL; it must start with jdbc:postgresql:// (CloudNativePG's jdbc-uri key holds one)");
         }
         return List.of();
     }

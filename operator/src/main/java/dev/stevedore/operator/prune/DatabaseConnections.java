@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.stevedore.operator.model.DatabaseSpec;
 import dev.stevedore.operator.model.JobWorkerPool;
+import dev.stevedore.queue.Secrets;
+import dev.stevedore.queue.SessionSettings;
 import io.fabric8.kubernetes.api.model.Secret;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,8 +37,12 @@ public class DatabaseConnections {
 
     private record Key(String url, String user, String passwordDigest) {}
 
+    /** A queue database as a pool sees it: its connections, and how it has been answering. */
+    public record PoolDatabase(DataSource dataSource, DatabaseHealth health) {}
+
     private static final class Entry {
         final HikariDataSource dataSource;
+        final DatabaseHealth health = new DatabaseHealth();
         volatile Instant lastUsed = Instant.now();
 
         Entry(HikariDataSource dataSource) {
@@ -63,21 +69,26 @@ public class DatabaseConnections {
     }
 
     /** The connection pool for the database the pool's (already read) Secret names. */
-    public DataSource forPool(JobWorkerPool pool, Secret secret) {
+    public PoolDatabase forPool(JobWorkerPool pool, Secret secret) {
         DatabaseSpec db = pool.getSpec().getDatabase();
         if (secret == null) {
             throw new Unresolvable("Secret '" + db.getSecretName() + "' not found");
         }
-        String url = value(secret, db.getUrlKey());
+        String url = secretValue(secret, db.getUrlKey());
         if (url == null) {
             throw new Unresolvable("Secret '" + db.getSecretName() + "' has no key '" + db.getUrlKey() + "'");
         }
-        String user = value(secret, db.getUsernameKey());
-        String password = value(secret, db.getPasswordKey());
+        String user = secretValue(secret, db.getUsernameKey());
+        String password = secretValue(secret, db.getPasswordKey());
         Key key = new Key(url, user, digest(password));
+        if (!url.startsWith("jdbc:postgresql://")) {
+            // Never quote the value: a CloudNativePG jdbc-uri carries the password.
+            throw new Unresolvable("the value of key '" + db.getUrlKey() + "' in Secret '" + db.getSecretName()
+                    + "' is not a PostgreSQL JDBC URL (jdbc:postgresql://host:5432/db)");
+        }
         Entry entry = pools.computeIfAbsent(key, k -> new Entry(open(url, user, password)));
         entry.lastUsed = Instant.now();
-        return entry.dataSource;
+        return new PoolDatabase(entry.dataSource, entry.health);
     }
 
     private static HikariDataSource open(String url, String user, String password) {
@@ -94,15 +105,21 @@ public class DatabaseConnections {
         config.setMinimumIdle(0);
         config.setConnectionTimeout(3_000);
         config.setInitializationFailTimeout(-1);
+        config.setDataSourceProperties(SessionSettings.jdbcProperties()); // keepalives, socket and idle-in-transaction limits
+        config.setValidationTimeout(1_000);
         config.addDataSourceProperty("ApplicationName", "stevedore-operator");
-        return new HikariDataSource(config);
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new Unresolvable("cannot open a connection pool: " + Secrets.mask(e.getMessage(), password));
+        }
     }
 
     private void closeIdle() {
         Instant cutoff = Instant.now().minus(IDLE_CLOSE);
         pools.entrySet().removeIf(e -> {
             if (e.getValue().lastUsed.isBefore(cutoff)) {
-                LOG.infof("closing the unused connection pool for %s", e.getKey().url());
+                LOG.infof("closing the unused connection pool for %s", Secrets.mask(e.getKey().url()));
                 e.getValue().dataSource.close();
                 return true;
             }
@@ -117,7 +134,8 @@ public class DatabaseConnections {
         pools.clear();
     }
 
-    private static String value(Secret secret, String key) {
+    /** The decoded value of {@code key} in the Secret, or null. */
+    public static String secretValue(Secret secret, String key) {
         if (secret.getData() != null && secret.getData().containsKey(key)) {
             return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
         }

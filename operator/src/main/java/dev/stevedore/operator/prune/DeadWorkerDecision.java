@@ -18,8 +18,11 @@ import java.util.Optional;
  *   <li>A worker container that ended (and maybe restarted) proves dead every process registered before
  *       it ended, or before the current container started: prune with the container's cause (OOMKilled,
  *       Error, exit code, signal).</li>
- *   <li>Otherwise the heartbeat settles it. A stale heartbeat means dead: {@code NodeLost} when the
- *       node is not Ready, {@code PodDeleted} for a force-deleted Pod, else {@code HeartbeatExpired}.</li>
+ *   <li>Otherwise the heartbeat settles it, but only on a settled view of the database (see
+ *       {@link DatabaseHealth}): after an outage, or while the database is slow, every heartbeat is stale
+ *       and proves nothing, so the verdict waits. On a settled view a stale heartbeat means dead:
+ *       {@code NodeLost} when the node is not Ready, {@code PodDeleted} for a force-deleted Pod, else
+ *       {@code HeartbeatExpired}; the prune re-checks staleness on the locked row.</li>
  *   <li>A fresh heartbeat with a doubtful Pod (force-deleted, node NotReady or unknown) means wait until
  *       the heartbeat would be stale: the process may still run on a partitioned node and must not
  *       lose its jobs while it is alive. A fresh heartbeat and a healthy Pod (or none known) is alive.</li>
@@ -32,7 +35,11 @@ public final class DeadWorkerDecision {
 
     private DeadWorkerDecision() {}
 
-    public static Verdict decide(ProcessFacts process, Optional<PodFacts> podFacts, Instant dbNow) {
+    /**
+     * @param databaseSettled whether the database has answered the operator normally for the process's whole
+     *                        alive threshold ({@link DatabaseHealth#settledFor})
+     */
+    public static Verdict decide(ProcessFacts process, Optional<PodFacts> podFacts, Instant dbNow, boolean databaseSettled) {
         if (podFacts.isPresent()) {
             PodFacts pod = podFacts.get();
             PodFacts.Termination t = pod.lastTermination();
@@ -53,12 +60,16 @@ public final class DeadWorkerDecision {
                                 + pod.restartCount() + ")" : "") + "; process " + process.processId() + " ran in it");
             }
         }
+        if (process.heartbeatStale(dbNow) && !databaseSettled) {
+            return new Verdict.Wait(dbNow.plus(process.aliveThreshold().dividedBy(3)), "no heartbeat since " + process.lastHeartbeatAt()
+                    + ", but the database has not answered normally for a whole alive threshold; the heartbeat proves nothing yet");
+        }
         if (process.heartbeatStale(dbNow)) {
             Optional<PodFacts> pod = podFacts;
             String reason = pod.map(p -> p.presence() == PodFacts.Presence.DELETED_UNCONFIRMED ? "PodDeleted"
                     : Boolean.TRUE.equals(p.nodeReady()) ? "HeartbeatExpired" : "NodeLost").orElse("HeartbeatExpired");
             return new Verdict.Prune(reason, null, null, "no heartbeat since " + process.lastHeartbeatAt() + " (alive threshold "
-                    + process.aliveThreshold().toMillis() + " ms)" + pod.map(p -> "; pod " + p.name() + describe(p)).orElse(""));
+                    + process.aliveThreshold().toMillis() + " ms)" + pod.map(p -> "; pod " + p.name() + describe(p)).orElse(""), true);
         }
         if (podFacts.isPresent()) {
             PodFacts pod = podFacts.get();
@@ -76,7 +87,7 @@ public final class DeadWorkerDecision {
 
     private static Verdict prune(String reason, PodFacts.Termination t, String message) {
         return new Verdict.Prune(reason, t == null ? null : t.exitCode(), t == null ? null : t.signal(),
-                message + (t != null && t.exitCode() != null ? " (exit code " + t.exitCode() + ")" : ""));
+                message + (t != null && t.exitCode() != null ? " (exit code " + t.exitCode() + ")" : ""), false);
     }
 
     /** A cause worth recording instead of the generic PodDeleted: not Error or Completed. */

@@ -5,6 +5,7 @@ import dev.stevedore.queue.Pruner;
 import dev.stevedore.queue.QueueAdmin;
 import dev.stevedore.queue.QueueSchema;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,18 @@ public final class PoolPruning {
 
     private PoolPruning() {}
 
-    public static Round run(String pool, DataSource dataSource, QueueSchema schema, List<Pod> pods, Map<String, PodTracker.DeletedPod> deletedPods,
-                            Function<String, Boolean> nodeReady) {
-        List<ProcessView> processes = new QueueAdmin(dataSource, schema).processes(pool);
+    public static Round run(String pool, DataSource dataSource, DatabaseHealth health, QueueSchema schema, List<Pod> pods,
+                            Map<String, PodTracker.DeletedPod> deletedPods, Function<String, Boolean> nodeReady) {
+        long started = System.nanoTime();
+        List<ProcessView> processes;
+        try {
+            processes = new QueueAdmin(dataSource, schema).processes(pool);
+        } catch (RuntimeException e) {
+            health.failed(Instant.now());
+            throw e;
+        }
+        Instant readAt = Instant.now();
+        health.answered(readAt, Duration.ofNanos(System.nanoTime() - started));
         List<Pruner.Request> requests = new ArrayList<>();
         List<Verdict.Prune> verdicts = new ArrayList<>();
         List<Instant> evidence = new ArrayList<>();
@@ -53,12 +63,12 @@ public final class PoolPruning {
                 referenced.add(p.podUid());
             }
             ProcessFacts processFacts = new ProcessFacts(p.id(), p.pod(), p.podUid(), p.startedAt(), p.lastHeartbeatAt(), p.aliveThreshold());
-            Verdict verdict = DeadWorkerDecision.decide(processFacts, facts, p.observedAt());
+            Verdict verdict = DeadWorkerDecision.decide(processFacts, facts, p.observedAt(), health.settledFor(p.aliveThreshold(), readAt));
             if (verdict instanceof Verdict.Prune prune) {
                 String podName = facts.map(PodFacts::name).orElse(p.pod());
                 String nodeName = facts.map(PodFacts::nodeName).orElse(p.node());
                 requests.add(new Pruner.Request(p.id(), new Pruner.Cause(prune.reason(), prune.message(), podName, nodeName,
-                        prune.exitCode(), prune.signal())));
+                        prune.exitCode(), prune.signal()), prune.heartbeatOnly()));
                 verdicts.add(prune);
                 // Latency is measured from the first evidence: the container's end if known, else the deletion or the read.
                 Instant finished = facts.map(PodFacts::lastTermination).map(PodFacts.Termination::finishedAt).orElse(null);

@@ -37,7 +37,7 @@ class DeadWorkerDecisionTest {
     }
 
     private static Verdict decide(ProcessFacts process, PodFacts pod) {
-        return DeadWorkerDecision.decide(process, Optional.ofNullable(pod), NOW);
+        return DeadWorkerDecision.decide(process, Optional.ofNullable(pod), NOW, true);
     }
 
     private static Verdict.Prune pruned(Verdict v) {
@@ -192,6 +192,38 @@ class DeadWorkerDecisionTest {
         void aPendingPodWithoutANodeYetIsAlive() {
             PodFacts pending = new PodFacts(Presence.EXISTS, "worker-abc", "uid-1", "Pending", null, null, null, 0, null, null);
             assertThat(decide(FRESH, pending)).isInstanceOf(Verdict.Alive.class);
+        }
+    }
+
+    @Nested
+    class UncertainFactsProveNothing {
+
+        private Verdict unsettled(ProcessFacts process, PodFacts pod) {
+            return DeadWorkerDecision.decide(process, Optional.ofNullable(pod), NOW, false);
+        }
+
+        @Test
+        void aStaleHeartbeatOnAnUnsettledDatabaseViewWaitsWhateverThePod() {
+            for (PodFacts pod : new PodFacts[] {running(), null, pod(Presence.EXISTS, "Running", null, null, 0, POD_STARTED, null),
+                    pod(Presence.DELETED_UNCONFIRMED, "Running", null, true, 0, POD_STARTED, null)}) {
+                Verdict v = unsettled(STALE, pod);
+                assertThat(v).as("pod %s", pod).isInstanceOf(Verdict.Wait.class);
+                assertThat(((Verdict.Wait) v).recheckAt()).isAfter(NOW).isBeforeOrEqualTo(NOW.plus(ALIVE.dividedBy(2)));
+                assertThat(((Verdict.Wait) v).why()).contains("has not answered normally");
+            }
+        }
+
+        @Test
+        void podEvidenceDoesNotDependOnTheDatabaseView() {
+            PodFacts gone = pod(Presence.DELETED_AFTER_STOP, "Running", null, true, 0, null, new Termination("OOMKilled", 137, NOW.minusSeconds(1)));
+            Verdict.Prune p = pruned(unsettled(FRESH, gone));
+            assertThat(p.reason()).isEqualTo("OOMKilled");
+            assertThat(p.heartbeatOnly()).isFalse();
+        }
+
+        @Test
+        void aHeartbeatVerdictOnASettledViewIsMarkedForTheLockTimeRecheck() {
+            assertThat(pruned(decide(STALE, running())).heartbeatOnly()).isTrue();
         }
     }
 }

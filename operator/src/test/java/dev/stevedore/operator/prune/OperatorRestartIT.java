@@ -58,7 +58,7 @@ class OperatorRestartIT {
         }
         for (HasMetadata item : generated) {
             switch (item.getKind()) {
-                case "ServiceAccount", "RoleBinding" -> {
+                case "ServiceAccount", "Role", "RoleBinding" -> {
                     item.getMetadata().setNamespace("default");
                     if (item instanceof RoleBinding rb) {
                         rb.getSubjects().forEach(subject -> subject.setNamespace("default"));

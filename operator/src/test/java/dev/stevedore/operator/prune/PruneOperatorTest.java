@@ -16,6 +16,7 @@ import dev.stevedore.queue.QueueAdmin;
 import dev.stevedore.queue.QueueMigrator;
 import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.testkit.postgres.PostgresExtension;
+import dev.stevedore.testkit.net.TcpProxy;
 import dev.stevedore.testkit.postgres.TestDatabase;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -76,6 +77,10 @@ class PruneOperatorTest {
     }
 
     private JobWorkerPool createPool(String name) {
+        return createPool(name, "queue-db");
+    }
+
+    private JobWorkerPool createPool(String name, String secretName) {
         JobWorkerPool pool = new JobWorkerPool();
         pool.getMetadata().setName(name);
         pool.getMetadata().setNamespace(NS);
@@ -83,7 +88,7 @@ class PruneOperatorTest {
         spec.setImage("stevedore/worker:test");
         spec.setReplicas(0); // this test makes its own Pods
         DatabaseSpec db = new DatabaseSpec();
-        db.setSecretName("queue-db");
+        db.setSecretName(secretName);
         spec.setDatabase(db);
         spec.setHeartbeatInterval("1s");
         spec.setAliveThreshold("5s");
@@ -255,5 +260,115 @@ class PruneOperatorTest {
             assertThat(condition.getMessage()).contains("nothing is pruned", "Connection to 127.0.0.1:1 refused");
         });
         assertThat(pool("stranded").getStatus().getPrunedTotal()).isZero();
+    }
+
+    @Test
+    void aPasswordInACloudNativePgUriAppearsInNoLogStatusOrEvent(TestDatabase db) throws Exception {
+        String password = db.password() == null || db.password().isBlank() ? "cnpg-s3cret-Pw" : db.password();
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage() + " " + java.util.Arrays.toString(r.getParameters())
+                        + (r.getThrown() == null ? "" : " " + r.getThrown()));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            // A CloudNativePG application secret: jdbc-uri carries the password in its query string.
+            String sep = db.jdbcUrl().contains("?") ? "&" : "?";
+            cnpgSecret("cnpg-app", db.jdbcUrl() + sep + "password=" + password, db.user());
+            cnpgSecret("cnpg-down", "jdbc:postgresql://127.0.0.1:1/app?password=" + password + "&user=app", "app");
+            cnpgSecret("cnpg-bad", "jdbc:postgres://db.example:5432/app?password=" + password, "app");
+            createPool("cnpg", "cnpg-app");
+            createPool("cnpg-down", "cnpg-down");
+            createPool("cnpg-bad", "cnpg-bad");
+
+            Pod pod = runningPod("cnpg", "cnpg-5c6d-a");
+            Process worker = startWorker(db, "cnpg", pod);
+            long jobId = holdJob(db, "cnpg");
+            sigkill(worker);
+            pods.reportTerminated(pod, 137, "Error");
+            pods.delete(pod);
+            await().atMost(Duration.ofSeconds(10)).until(() -> job(db, jobId).state() == dev.stevedore.queue.JobState.FAILED);
+
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+                assertThat(PoolStatus.find(pool("cnpg-down").getStatus(), PoolStatus.DATABASE_REACHABLE).orElseThrow().getStatus()).isEqualTo("False");
+                assertThat(PoolStatus.find(pool("cnpg-bad").getStatus(), PoolStatus.DEGRADED).orElseThrow().getMessage())
+                        .contains("spec.database.urlKey", "not a PostgreSQL JDBC URL");
+                assertThat(pool("cnpg").getStatus().getPrunedTotal()).isEqualTo(1L);
+            });
+            StringBuilder seen = new StringBuilder();
+            for (String name : List.of("cnpg", "cnpg-down", "cnpg-bad")) {
+                seen.append(io.fabric8.kubernetes.client.utils.Serialization.asYaml(pool(name).getStatus()));
+            }
+            client.v1().events().inNamespace(NS).list().getItems().forEach(e -> seen.append(e.getMessage()).append('\n'));
+            logged.forEach(l -> seen.append(l).append('\n'));
+            assertThat(PoolStatus.find(pool("cnpg-down").getStatus(), PoolStatus.DATABASE_REACHABLE).orElseThrow().getMessage())
+                    .contains("Connection to 127.0.0.1:1 refused");
+            assertThat(seen.toString()).contains("cnpg-5c6d-a", "not a PostgreSQL JDBC URL").doesNotContain(password);
+        } finally {
+            root.removeHandler(capture);
+        }
+    }
+
+    private void cnpgSecret(String name, String jdbcUri, String user) {
+        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
+                .addToData("jdbc-uri", b64(jdbcUri)).addToData("username", b64(user)).build()).serverSideApply();
+    }
+
+    /**
+     * A database failover (the proxy drops every connection and refuses new ones) longer than the alive
+     * threshold, with worker Pods Running on a Ready node: when the database answers the operator again, every
+     * heartbeat is stale, yet no worker is dead. The operator's path comes back first, so it reads stale rows
+     * before the workers can heartbeat.
+     */
+    @Test
+    void afterADatabaseOutageLongerThanTheAliveThresholdNoLiveWorkerIsPruned(TestDatabase db) throws Exception {
+        readyNode("steady-node");
+        try (TcpProxy operatorPath = TcpProxy.forJdbcUrl(db.jdbcUrl()); TcpProxy workerPath = TcpProxy.forJdbcUrl(db.jdbcUrl())) {
+            client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("failover-db").endMetadata()
+                    .addToData("jdbc-uri", b64(operatorPath.jdbcUrl(db.jdbcUrl()))).addToData("username", b64(db.user()))
+                    .addToData("password", b64(db.password() == null ? "" : db.password())).build()).serverSideApply();
+            createPool("failover", "failover-db");
+            List<Long> jobs = new ArrayList<>();
+            for (String name : List.of("failover-6b7c-a", "failover-6b7c-b")) {
+                pods.startWorker(db, workerPath.jdbcUrl(db.jdbcUrl()), "failover", runningPod("failover", name, "steady-node"));
+            }
+            jobs.add(holdJob(db, "failover"));
+            jobs.add(holdJob(db, "failover"));
+
+            operatorPath.cut();
+            workerPath.cut();
+            QueueAdmin admin = new QueueAdmin(db.dataSource(), QueueSchema.DEFAULT);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                    "False".equals(PoolStatus.find(pool("failover").getStatus(), PoolStatus.DATABASE_REACHABLE).orElseThrow().getStatus()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.processes("prune/failover").stream().noneMatch(p -> p.alive()));
+
+            operatorPath.restore();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                    "True".equals(PoolStatus.find(pool("failover").getStatus(), PoolStatus.DATABASE_REACHABLE).orElseThrow().getStatus()));
+            workerPath.restore();
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.processes("prune/failover").stream().allMatch(p -> p.alive()));
+            // Two alive thresholds on a settled database: time for any verdict to be acted on.
+            await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).until(() ->
+                    jobs.stream().allMatch(id -> job(db, id).state() == dev.stevedore.queue.JobState.RUNNING));
+            assertThat(pool("failover").getStatus().getPrunedTotal()).isZero();
+        }
+    }
+
+    private void readyNode(String name) {
+        var node = client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(name).endMetadata()
+                .build()).serverSideApply();
+        node.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder().addNewCondition().withType("Ready").withStatus("True")
+                .withReason("KubeletReady").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+        client.nodes().resource(node).updateStatus();
     }
 }

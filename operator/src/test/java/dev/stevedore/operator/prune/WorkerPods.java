@@ -50,10 +50,15 @@ final class WorkerPods implements AutoCloseable {
 
     /** Starts the packaged worker registered as {@code pod}, serving the queue named like the pool. */
     Process startWorker(TestDatabase db, String pool, Pod pod) throws Exception {
+        return startWorker(db, db.jdbcUrl(), pool, pod);
+    }
+
+    /** As {@link #startWorker(TestDatabase, String, Pod)}, reaching the database at {@code jdbcUrl} (a proxy, say). */
+    Process startWorker(TestDatabase db, String jdbcUrl, String pool, Pod pod) throws Exception {
         Path log = Files.createDirectories(Path.of("target", "worker-logs")).resolve(pod.getMetadata().getName() + ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "quarkus-run.jar")
                 .directory(WORKER.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("STEVEDORE_DB_URL", db.jdbcUrl());
+        pb.environment().put("STEVEDORE_DB_URL", jdbcUrl);
         pb.environment().put("STEVEDORE_DB_USER", db.user());
         pb.environment().put("STEVEDORE_POOL", namespace + "/" + pool);
         pb.environment().put("STEVEDORE_QUEUES", pool);

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ public final class Completer {
     private final JobQueries queries;
     private final QueueListener listener;
     private final String logContext;
+    private final LongConsumer settled;
     private final BlockingQueue<Outcome> queue = new LinkedBlockingQueue<>(50_000);
     private final Object progress = new Object();
     private final Thread thread;
@@ -36,7 +38,9 @@ public final class Completer {
     private volatile boolean accepting = true;
     private volatile boolean running = true;
 
-    public Completer(DataSource dataSource, JobQueries queries, QueueListener listener, String logContext) {
+    /** {@code settled} hears the claim token of every outcome once it is written, refused or given up. */
+    public Completer(DataSource dataSource, JobQueries queries, QueueListener listener, String logContext, LongConsumer settled) {
+        this.settled = settled;
         this.dataSource = dataSource;
         this.queries = queries;
         this.listener = listener;
@@ -148,8 +152,9 @@ public final class Completer {
             try {
                 write(List.of(o));
             } catch (SQLException e) {
-                LOG.error("job {}: outcome could not be written and was dropped ({}); the job stays running until it is pruned or released{}",
+                LOG.error("job {}: outcome could not be written and was dropped ({}); the job will be released and run again{}",
                         o.job().id(), e.getMessage(), logContext);
+                settled.accept(o.job().claimToken());
             }
         }
     }
@@ -164,13 +169,11 @@ public final class Completer {
                 failed.add((Outcome.Failed) o);
             }
         }
-        Set<Long>[] written = Sql.inTransaction(dataSource, c -> {
-            @SuppressWarnings("unchecked")
-            Set<Long>[] result = new Set[] {
-                    completed.isEmpty() ? Set.of() : queries.complete(c, completed),
-                    failed.isEmpty() ? Set.of() : queries.fail(c, failed)};
-            return result;
-        });
+        // One statement in autocommit: no transaction is ever left open across round trips, holding row locks.
+        Set<Long>[] written = Sql.withConnection(dataSource, c -> queries.writeOutcomes(c, completed, failed));
+        for (Outcome o : batch) {
+            settled.accept(o.job().claimToken());
+        }
         for (Outcome.Completed c : completed) {
             if (written[0].contains(c.job().id())) {
                 listener.jobCompleted(c.job().queue(), c.job().handler(), Duration.ofNanos(c.runtimeNanos()));

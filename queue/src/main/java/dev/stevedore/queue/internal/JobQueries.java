@@ -20,19 +20,32 @@ public final class JobQueries {
     private final String claimOneQueueSql;
     private final String claimQueuesSql;
     private final String claimAnySql;
-    private final String completeSql;
-    private final String failSql;
+    private final String outcomesSql;
     private final String checkpointSql;
     private final String promoteSql;
     private final String deleteCompletedSql;
+    private final String releaseUnheldSql;
 
     public JobQueries(QueueSchema schema) {
         this.schema = schema;
-        String claim = """
+        // Every claim stamps a new fencing token and copies the claimer's pruned-job policy onto the job, so
+        // whoever settles the job if the process vanishes applies that policy.
+        String update = """
+                UPDATE {schema}.jobs j
+                SET state = 'running', attempts = j.attempts + 1, claimed_by = me.id,
+                    claim_token = nextval('{schema}.claim_tokens'), claimed_at = now(),
+                    pruned_retry_limit = me.pruned_retry_limit, pruned_retry_backoff_ms = me.pruned_retry_backoff_ms
+                FROM next, me WHERE j.id = next.id
+                RETURNING j.id, j.queue, j.handler, j.args::text, j.attempts, j.max_attempts, j.prunes, j.timeout_ms,
+                          j.checkpoint::text, j.claim_token, greatest(0, (extract(epoch FROM now() - j.run_at) * 1000)::bigint)
+                """;
+        // Key-share lock on the process row: a prune of this process waits for the claim, then sees its jobs.
+        String me = """
                 WITH me AS (
-                    -- Key-share lock: a prune of this process waits for the claim, then sees its jobs.
-                    SELECT id FROM {schema}.processes WHERE id = ? FOR KEY SHARE
+                    SELECT id, pruned_retry_limit, pruned_retry_backoff_ms FROM {schema}.processes WHERE id = ? FOR KEY SHARE
                 ),
+                """;
+        String single = me + """
                 next AS (
                     SELECT j.id FROM {schema}.jobs j
                     WHERE j.state = 'available' {queueFilter} AND EXISTS (SELECT 1 FROM me)
@@ -40,36 +53,50 @@ public final class JobQueries {
                     LIMIT ?
                     FOR UPDATE SKIP LOCKED
                 )
-                UPDATE {schema}.jobs j
-                SET state = 'running', attempts = j.attempts + 1, claimed_by = (SELECT id FROM me),
-                    claim_token = nextval('{schema}.claim_tokens'), claimed_at = now()
-                FROM next WHERE j.id = next.id
-                RETURNING j.id, j.queue, j.handler, j.args::text, j.attempts, j.max_attempts, j.prunes, j.timeout_ms,
-                          j.checkpoint::text, j.claim_token, greatest(0, (extract(epoch FROM now() - j.run_at) * 1000)::bigint)
-                """;
+                """ + update;
         // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly.
-        this.claimOneQueueSql = schema.sql(claim.replace("{queueFilter}", "AND j.queue = ?"));
-        this.claimQueuesSql = schema.sql(claim.replace("{queueFilter}", "AND j.queue = ANY(?::text[])"));
-        this.claimAnySql = schema.sql(claim.replace("{queueFilter}", ""));
-        this.completeSql = schema.sql("""
-                UPDATE {schema}.jobs j SET state = 'completed', finished_at = now(), claimed_by = NULL
-                FROM unnest(?::bigint[], ?::bigint[]) AS d(id, token)
-                WHERE j.id = d.id AND j.claim_token = d.token AND j.state = 'running'
-                RETURNING j.id
-                """);
-        this.failSql = schema.sql("""
-                UPDATE {schema}.jobs j SET
-                    state = CASE WHEN d.delay_ms IS NULL THEN 'failed' ELSE 'scheduled' END,
-                    run_at = CASE WHEN d.delay_ms IS NULL THEN j.run_at ELSE now() + d.delay_ms * interval '1 millisecond' END,
-                    finished_at = CASE WHEN d.delay_ms IS NULL THEN now() END,
-                    claimed_by = NULL,
-                    errors = j.errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-                        'class', d.error_class, 'message', d.message, 'backtrace', d.backtrace,
-                        'process', j.claimed_by, 'attempt', j.attempts, 'at', now())))
-                FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-                     AS d(id, token, error_class, message, backtrace, delay_ms)
-                WHERE j.id = d.id AND j.claim_token = d.token AND j.state = 'running'
-                RETURNING j.id
+        this.claimOneQueueSql = schema.sql(single.replace("{queueFilter}", "AND j.queue = ?"));
+        this.claimAnySql = schema.sql(single.replace("{queueFilter}", ""));
+        // Several queues: `queue = ANY(...) ORDER BY priority` cannot use the per-queue index and would scan other
+        // queues' backlog, so each queue gets its own index range (the best `limit` of each), then the best of those.
+        this.claimQueuesSql = schema.sql(me + """
+                candidates AS (
+                    SELECT c.id, c.priority, c.run_at FROM unnest(?::text[]) AS q(name)
+                    CROSS JOIN LATERAL (
+                        SELECT j.id, j.priority, j.run_at FROM {schema}.jobs j
+                        WHERE j.state = 'available' AND j.queue = q.name AND EXISTS (SELECT 1 FROM me)
+                        ORDER BY j.priority, j.run_at, j.id
+                        LIMIT ?
+                        FOR UPDATE SKIP LOCKED
+                    ) c
+                ),
+                next AS (
+                    SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT ?
+                )
+                """ + update);
+        // Completions and failures of a batch in one statement (autocommit), each fenced by its claim token.
+        this.outcomesSql = schema.sql("""
+                WITH completed AS (
+                    UPDATE {schema}.jobs j SET state = 'completed', finished_at = now(), claimed_by = NULL
+                    FROM unnest(?::bigint[], ?::bigint[]) AS d(id, token)
+                    WHERE j.id = d.id AND j.claim_token = d.token AND j.state = 'running'
+                    RETURNING j.id
+                ),
+                failed AS (
+                    UPDATE {schema}.jobs j SET
+                        state = CASE WHEN d.delay_ms IS NULL THEN 'failed' ELSE 'scheduled' END,
+                        run_at = CASE WHEN d.delay_ms IS NULL THEN j.run_at ELSE now() + d.delay_ms * interval '1 millisecond' END,
+                        finished_at = CASE WHEN d.delay_ms IS NULL THEN now() END,
+                        claimed_by = NULL,
+                        errors = j.errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                            'class', d.error_class, 'message', d.message, 'backtrace', d.backtrace,
+                            'process', j.claimed_by, 'attempt', j.attempts, 'at', now())))
+                    FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                         AS d(id, token, error_class, message, backtrace, delay_ms)
+                    WHERE j.id = d.id AND j.claim_token = d.token AND j.state = 'running'
+                    RETURNING j.id
+                )
+                SELECT true, id FROM completed UNION ALL SELECT false, id FROM failed
                 """);
         this.checkpointSql = schema.sql("""
                 UPDATE {schema}.jobs SET checkpoint = ?::jsonb
@@ -85,6 +112,16 @@ public final class JobQueries {
                 )
                 SELECT q.queue, pg_notify(?, q.queue) FROM (SELECT DISTINCT queue FROM promoted) q
                 """);
+        // Jobs the database says this process holds but it is not running: a claim that committed while its
+        // reply was lost. Back to available, the attempt of that claim not charged.
+        this.releaseUnheldSql = schema.sql("""
+                WITH released AS (
+                    UPDATE {schema}.jobs SET state = 'available', attempts = attempts - 1, claimed_by = NULL
+                    WHERE claimed_by = ? AND state = 'running' AND NOT (claim_token = ANY(?::bigint[]))
+                    RETURNING id, queue
+                )
+                SELECT r.id, pg_notify(?, r.queue) FROM released r
+                """);
         this.deleteCompletedSql = schema.sql("""
                 DELETE FROM {schema}.jobs WHERE id IN (
                     SELECT id FROM {schema}.jobs WHERE state = 'completed' AND finished_at < now() - ? * interval '1 millisecond'
@@ -92,8 +129,13 @@ public final class JobQueries {
                 """);
     }
 
+    /** The claim statement for these queues; its parameters are those {@link #claim} binds. */
+    public String claimSql(List<String> queues, boolean allQueues) {
+        return allQueues ? claimAnySql : queues.size() == 1 ? claimOneQueueSql : claimQueuesSql;
+    }
+
     public List<ClaimedJob> claim(Connection c, long processId, List<String> queues, boolean allQueues, int limit) throws SQLException {
-        String sql = allQueues ? claimAnySql : queues.size() == 1 ? claimOneQueueSql : claimQueuesSql;
+        String sql = claimSql(queues, allQueues);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             ps.setLong(i++, processId);
@@ -102,7 +144,10 @@ public final class JobQueries {
             } else if (!allQueues) {
                 ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
             }
-            ps.setInt(i, limit);
+            ps.setInt(i++, limit);
+            if (!allQueues && queues.size() > 1) {
+                ps.setInt(i, limit);
+            }
             List<ClaimedJob> jobs = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -116,32 +161,26 @@ public final class JobQueries {
         }
     }
 
-    /** Writes completions; returns the ids that were written (the rest were fenced out). */
-    public Set<Long> complete(Connection c, List<Outcome.Completed> done) throws SQLException {
+    /**
+     * Writes completions and failures (retry or final) in one statement; returns the ids written, completions
+     * first, failures second (the rest were fenced out).
+     */
+    public Set<Long>[] writeOutcomes(Connection c, List<Outcome.Completed> done, List<Outcome.Failed> failed) throws SQLException {
         int n = done.size();
-        long[] ids = new long[n];
-        long[] tokens = new long[n];
+        long[] doneIds = new long[n];
+        long[] doneTokens = new long[n];
         for (int i = 0; i < n; i++) {
-            ids[i] = done.get(i).job().id();
-            tokens[i] = done.get(i).job().claimToken();
+            doneIds[i] = done.get(i).job().id();
+            doneTokens[i] = done.get(i).job().claimToken();
         }
-        try (PreparedStatement ps = c.prepareStatement(completeSql)) {
-            ps.setArray(1, Sql.longs(c, ids));
-            ps.setArray(2, Sql.longs(c, tokens));
-            return readIds(ps);
-        }
-    }
-
-    /** Writes failures (retry or final); returns the ids that were written. */
-    public Set<Long> fail(Connection c, List<Outcome.Failed> failed) throws SQLException {
-        int n = failed.size();
-        long[] ids = new long[n];
-        long[] tokens = new long[n];
-        String[] classes = new String[n];
-        String[] messages = new String[n];
-        String[] backtraces = new String[n];
-        Long[] delays = new Long[n];
-        for (int i = 0; i < n; i++) {
+        int m = failed.size();
+        long[] ids = new long[m];
+        long[] tokens = new long[m];
+        String[] classes = new String[m];
+        String[] messages = new String[m];
+        String[] backtraces = new String[m];
+        Long[] delays = new Long[m];
+        for (int i = 0; i < m; i++) {
             Outcome.Failed f = failed.get(i);
             ids[i] = f.job().id();
             tokens[i] = f.job().claimToken();
@@ -150,14 +189,25 @@ public final class JobQueries {
             backtraces[i] = f.backtrace();
             delays[i] = f.retryDelayMs();
         }
-        try (PreparedStatement ps = c.prepareStatement(failSql)) {
-            ps.setArray(1, Sql.longs(c, ids));
-            ps.setArray(2, Sql.longs(c, tokens));
-            ps.setArray(3, Sql.texts(c, classes));
-            ps.setArray(4, Sql.texts(c, messages));
-            ps.setArray(5, Sql.texts(c, backtraces));
-            ps.setArray(6, Sql.longs(c, delays));
-            return readIds(ps);
+        try (PreparedStatement ps = c.prepareStatement(outcomesSql)) {
+            ps.setArray(1, Sql.longs(c, doneIds));
+            ps.setArray(2, Sql.longs(c, doneTokens));
+            ps.setArray(3, Sql.longs(c, ids));
+            ps.setArray(4, Sql.longs(c, tokens));
+            ps.setArray(5, Sql.texts(c, classes));
+            ps.setArray(6, Sql.texts(c, messages));
+            ps.setArray(7, Sql.texts(c, backtraces));
+            ps.setArray(8, Sql.longs(c, delays));
+            Set<Long> completedIds = new HashSet<>();
+            Set<Long> failedIds = new HashSet<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    (rs.getBoolean(1) ? completedIds : failedIds).add(rs.getLong(2));
+                }
+            }
+            @SuppressWarnings("unchecked")
+            Set<Long>[] written = new Set[] {completedIds, failedIds};
+            return written;
         }
     }
 
@@ -185,21 +235,27 @@ public final class JobQueries {
         }
     }
 
+    /** Releases the jobs claimed by {@code processId} whose claim token is not in {@code heldTokens}; returns their ids. */
+    public List<Long> releaseUnheld(Connection c, long processId, Long[] heldTokens) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(releaseUnheldSql)) {
+            ps.setLong(1, processId);
+            ps.setArray(2, Sql.longs(c, heldTokens));
+            ps.setString(3, schema.channel());
+            List<Long> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            return ids;
+        }
+    }
+
     /** Deletes up to one batch of completed jobs older than the retention; returns how many. */
     public int deleteCompletedBefore(Connection c, long retentionMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(deleteCompletedSql)) {
             ps.setLong(1, retentionMs);
             return ps.executeUpdate();
         }
-    }
-
-    private static Set<Long> readIds(PreparedStatement ps) throws SQLException {
-        Set<Long> ids = new HashSet<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                ids.add(rs.getLong(1));
-            }
-        }
-        return ids;
     }
 }

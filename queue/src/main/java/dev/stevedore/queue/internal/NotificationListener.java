@@ -41,9 +41,11 @@ public final class NotificationListener {
         thread.start();
     }
 
-    public void close() throws InterruptedException {
+    /** Stops listening; waits at most {@code timeoutMs} for the thread (it is a daemon, and holds no job). */
+    public void close(long timeoutMs) throws InterruptedException {
         running = false;
-        thread.join(5_000);
+        thread.interrupt();
+        thread.join(Math.max(1, timeoutMs));
     }
 
     private void run() {

@@ -22,6 +22,12 @@ public final class Producer {
         List<ClaimedJob> claim(int limit) throws SQLException;
     }
 
+    /** Hands back the jobs the database says this process holds but it is not running. */
+    @FunctionalInterface
+    public interface Reconciler {
+        void reconcile() throws SQLException;
+    }
+
     /** Starts a claimed job; must release one slot when the job is done. */
     @FunctionalInterface
     public interface Dispatcher {
@@ -33,6 +39,9 @@ public final class Producer {
     private final Semaphore slots;
     private final Claimer claimer;
     private final Dispatcher dispatcher;
+    private final Reconciler reconciler;
+    /** A claim failed: it may have committed with its reply lost, so reconcile before claiming again. */
+    private boolean reconcileFirst;
     private final BooleanSupplier mayClaim;
     private final WakeSignal wake;
     private final Duration pollInterval;
@@ -42,8 +51,9 @@ public final class Producer {
     /** Held from a claim until its jobs are dispatched, so {@link #quiesce} can wait for both. */
     private final Object claiming = new Object();
 
-    public Producer(Semaphore slots, Claimer claimer, Dispatcher dispatcher, BooleanSupplier mayClaim, WakeSignal wake,
+    public Producer(Semaphore slots, Claimer claimer, Dispatcher dispatcher, Reconciler reconciler, BooleanSupplier mayClaim, WakeSignal wake,
                     Duration pollInterval, String logContext) {
+        this.reconciler = reconciler;
         this.slots = slots;
         this.claimer = claimer;
         this.dispatcher = dispatcher;
@@ -66,6 +76,13 @@ public final class Producer {
     public void quiesce() {
         synchronized (claiming) {
             // nothing: entering means the producer is outside a claim
+        }
+    }
+
+    /** Runs {@code work} while no claim is between the database and the executor. */
+    public void exclusive(Reconciler work) throws SQLException {
+        synchronized (claiming) {
+            work.reconcile();
         }
     }
 
@@ -92,10 +109,15 @@ public final class Producer {
                 Exception failure = null;
                 synchronized (claiming) {
                     try {
+                        if (reconcileFirst) {
+                            reconciler.reconcile();
+                            reconcileFirst = false;
+                        }
                         // Checked again under the lock: a drain that has passed quiesce() sees no later claim.
                         jobs = running && mayClaim.getAsBoolean() ? claimer.claim(free) : List.of();
                     } catch (SQLException | RuntimeException e) {
                         failure = e;
+                        reconcileFirst = true;
                     }
                     slots.release(free - jobs.size());
                     for (ClaimedJob job : jobs) {

@@ -1,7 +1,9 @@
 package dev.stevedore.queue.internal;
 
 import java.sql.Array;
+import dev.stevedore.queue.SessionSettings;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 
@@ -22,12 +24,21 @@ public final class Sql {
         }
     }
 
-    /** Runs {@code work} in one transaction, rolled back on any failure. */
+    /**
+     * Runs {@code work} in one transaction, rolled back on any failure. The transaction is bounded: the server
+     * ends it if this client goes silent inside it, and no statement waits long for a lock (SessionSettings).
+     */
     public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
+                try (PreparedStatement limits = c.prepareStatement(
+                        "SELECT set_config('idle_in_transaction_session_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
+                    limits.setString(1, SessionSettings.IDLE_IN_TRANSACTION.toMillis() + "ms");
+                    limits.setString(2, SessionSettings.LOCK_TIMEOUT.toMillis() + "ms");
+                    limits.execute();
+                }
                 T result = work.run(c);
                 c.commit();
                 return result;
