@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stevedore.queue.JobView;
 import dev.stevedore.queue.ProcessView;
+import dev.stevedore.queue.Pruner;
 import dev.stevedore.queue.QueueStats;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -94,6 +95,20 @@ final class Printer {
         m.put("startedAt", text(p.startedAt()));
         m.put("lastHeartbeatAt", text(p.lastHeartbeatAt()));
         m.put("alive", p.alive());
+        return m;
+    }
+
+    static Map<String, Object> prunedProcess(Pruner.PrunedProcess p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", p.processId());
+        m.put("pool", p.pool());
+        m.put("pod", p.pod());
+        m.put("node", p.node());
+        m.put("host", p.host());
+        m.put("pid", p.pid());
+        m.put("lastHeartbeatAt", text(p.lastHeartbeatAt()));
+        m.put("failedJobs", p.failedJobIds());
+        m.put("retriedJobs", p.retriedJobIds());
         return m;
     }
 

@@ -5,9 +5,8 @@ import dev.stevedore.queue.ProcessView;
 import dev.stevedore.queue.Pruner;
 import dev.stevedore.queue.QueueAdmin;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,21 +85,7 @@ final class ProcessesCommand implements Runnable {
             List<Pruner.PrunedProcess> pruned = new Pruner(db.dataSource(), db.schema()).pruneStale(Optional.ofNullable(pool), stale);
             PrintWriter out = spec.commandLine().getOut();
             if (output == OutputFormat.json) {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                for (Pruner.PrunedProcess p : pruned) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("id", p.processId());
-                    row.put("pool", p.pool());
-                    row.put("pod", p.pod());
-                    row.put("node", p.node());
-                    row.put("host", p.host());
-                    row.put("pid", p.pid());
-                    row.put("lastHeartbeatAt", p.lastHeartbeatAt().toString());
-                    row.put("failedJobs", p.failedJobIds());
-                    row.put("retriedJobs", p.retriedJobIds());
-                    rows.add(row);
-                }
-                Printer.json(out, Map.of("pruned", rows));
+                Printer.json(out, Map.of("pruned", pruned.stream().map(Printer::prunedProcess).toList()));
                 return 0;
             }
             for (Pruner.PrunedProcess p : pruned) {

@@ -124,7 +124,7 @@ public final class Pruner {
             FROM dead d LEFT JOIN touched t ON t.process_id = d.id
             GROUP BY d.id, d.pool, d.pod, d.node, d.host, d.pid, d.reason, d.last_heartbeat_at
             ORDER BY d.id
-            """.replace("{retry}", RETRY);
+            """;
 
     private final DataSource dataSource;
     private final QueueSchema schema;

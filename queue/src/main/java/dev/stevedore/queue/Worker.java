@@ -11,8 +11,12 @@ import dev.stevedore.queue.internal.SafeListener;
 import dev.stevedore.queue.internal.Sql;
 import dev.stevedore.queue.internal.WakeSignal;
 import java.sql.SQLException;
+import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -59,7 +63,7 @@ public final class Worker implements AutoCloseable {
     private final AtomicLong healthySinceNanos = new AtomicLong(-1);
     private final AtomicInteger running = new AtomicInteger();
     /** Claim tokens of the jobs dispatched here whose outcome is not yet written: what this process holds. */
-    private final java.util.Set<Long> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Long> held = ConcurrentHashMap.newKeySet();
     private final Object idle = new Object();
     private final Semaphore slots;
     private final WakeSignal wake = new WakeSignal();
@@ -255,8 +259,8 @@ public final class Worker implements AutoCloseable {
         return System.nanoTime() - lastHeartbeatNanos.get() < config.aliveThreshold().toNanos();
     }
 
-    private java.util.List<ClaimedJob> claim(int limit) throws SQLException {
-        java.util.List<ClaimedJob> claimed = Sql.withConnection(dataSource,
+    private List<ClaimedJob> claim(int limit) throws SQLException {
+        List<ClaimedJob> claimed = Sql.withConnection(dataSource,
                 c -> jobs.claim(c, processId.get(), config.queues(), config.claimsAllQueues(), limit));
         for (ClaimedJob job : claimed) {
             listener.jobClaimed(job.queue(), job.handler(), Duration.ofMillis(job.waitedMs()));
@@ -290,7 +294,7 @@ public final class Worker implements AutoCloseable {
      */
     private void releaseUnheldClaims() throws SQLException {
         Long[] tokens = held.toArray(Long[]::new);
-        java.util.List<Long> released = Sql.withConnection(dataSource, c -> jobs.releaseUnheld(c, processId.get(), tokens));
+        List<Long> released = Sql.withConnection(dataSource, c -> jobs.releaseUnheld(c, processId.get(), tokens));
         if (!released.isEmpty()) {
             LOG.warn("released {} jobs claimed by this process that it was not running (a claim whose reply was lost): {}{}",
                     released.size(), released, logContext);
@@ -335,7 +339,7 @@ public final class Worker implements AutoCloseable {
      * worker stops claiming before anyone may judge it dead. The pool resets the timeout when it takes the
      * connection back.
      */
-    private void boundWait(java.sql.Connection c) {
+    private void boundWait(Connection c) {
         try {
             c.setNetworkTimeout(Runnable::run, (int) Math.max(250, config.aliveThreshold().toMillis() / 2));
         } catch (SQLException e) {
@@ -349,12 +353,13 @@ public final class Worker implements AutoCloseable {
      * passes, the row is left to be pruned by its heartbeat.
      */
     private int deregister(long deadline) throws InterruptedException {
-        int[] released = {-1};
+        AtomicInteger released = new AtomicInteger(-1);
         Thread t = new Thread(() -> {
             for (int attempt = 1; System.nanoTime() < deadline; attempt++) {
                 try {
-                    released[0] = Sql.inTransaction(dataSource, c -> processes.releaseAndDelete(c, processId.get()));
-                    listener.jobsReleased(released[0]);
+                    int n = Sql.inTransaction(dataSource, c -> processes.releaseAndDelete(c, processId.get()));
+                    listener.jobsReleased(n);
+                    released.set(n);
                     return;
                 } catch (SQLException e) {
                     LOG.warn("could not deregister process {} (attempt {}): {}{}", processId.get(), attempt, e.getMessage(), logContext);
@@ -369,12 +374,12 @@ public final class Worker implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         t.join(Math.max(1, leftMs(deadline, Duration.ZERO)));
-        if (released[0] < 0) {
+        if (released.get() < 0) {
             t.interrupt();
             LOG.error("could not deregister process {} in time; it will be pruned once its heartbeat expires{}", processId.get(), logContext);
             return 0;
         }
-        return released[0];
+        return released.get();
     }
 
     private void promoteDueJobs() throws SQLException {
@@ -403,7 +408,7 @@ public final class Worker implements AutoCloseable {
         return fresh && since != -1 && now - since >= config.aliveThreshold().toNanos();
     }
 
-    private void reportPruned(java.util.List<Pruner.PrunedProcess> pruned) {
+    private void reportPruned(List<Pruner.PrunedProcess> pruned) {
         for (Pruner.PrunedProcess p : pruned) {
             LOG.warn("pruned dead process {} ({}): {}; failed jobs {}, retried jobs {}{}", p.processId(),
                     p.pod() != null ? "pod " + p.pod() : p.host() + " pid " + p.pid(), p.reason(), p.failedJobIds(), p.retriedJobIds(), logContext);

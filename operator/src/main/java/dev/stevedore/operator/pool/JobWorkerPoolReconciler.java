@@ -16,7 +16,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
 import java.util.HashMap;
-import javax.sql.DataSource;
 import dev.stevedore.operator.model.JobWorkerPool;
 import dev.stevedore.operator.model.JobWorkerPoolStatus;
 import io.fabric8.kubernetes.api.model.EventBuilder;

@@ -81,11 +81,6 @@ public class DatabaseConnections {
         String user = secretValue(secret, db.getUsernameKey());
         String password = secretValue(secret, db.getPasswordKey());
         Key key = new Key(url, user, digest(password));
-        if (!url.startsWith("jdbc:postgresql://")) {
-            // Never quote the value: a CloudNativePG jdbc-uri carries the password.
-            throw new Unresolvable("the value of key '" + db.getUrlKey() + "' in Secret '" + db.getSecretName()
-                    + "' is not a PostgreSQL JDBC URL (jdbc:postgresql://host:5432/db)");
-        }
         Entry entry = pools.computeIfAbsent(key, k -> new Entry(open(url, user, password)));
         entry.lastUsed = Instant.now();
         return new PoolDatabase(entry.dataSource, entry.health);

@@ -58,23 +58,6 @@ public final class DatabaseHealth {
         return false;
     }
 
-    /** Why the view is not settled, for a Wait verdict's message. */
-    public synchronized String describe(Duration aliveThreshold, Instant now) {
-        Observation last = recent.peekLast();
-        if (last == null) {
-            return "the operator has not read the queue database yet";
-        }
-        for (Observation o : recent) {
-            if (!o.ok() && o.at().isAfter(now.minus(aliveThreshold))) {
-                return "the queue database did not answer at " + o.at() + ", less than an alive threshold ago";
-            }
-            if (o.ok() && o.at().isAfter(now.minus(aliveThreshold)) && o.latency().compareTo(aliveThreshold.dividedBy(4)) > 0) {
-                return "the queue database is slow (a read took " + o.latency().toMillis() + " ms)";
-            }
-        }
-        return "the operator has read the queue database for less than an alive threshold";
-    }
-
     private void add(Observation o) {
         recent.addLast(o);
         Instant cutoff = o.at().minus(KEEP);

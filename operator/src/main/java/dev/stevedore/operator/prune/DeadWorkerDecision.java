@@ -60,11 +60,11 @@ public final class DeadWorkerDecision {
                                 + pod.restartCount() + ")" : "") + "; process " + process.processId() + " ran in it");
             }
         }
-        if (process.heartbeatStale(dbNow) && !databaseSettled) {
-            return new Verdict.Wait(dbNow.plus(process.aliveThreshold().dividedBy(3)), "no heartbeat since " + process.lastHeartbeatAt()
-                    + ", but the database has not answered normally for a whole alive threshold; the heartbeat proves nothing yet");
-        }
         if (process.heartbeatStale(dbNow)) {
+            if (!databaseSettled) {
+                return new Verdict.Wait(dbNow.plus(process.aliveThreshold().dividedBy(3)), "no heartbeat since " + process.lastHeartbeatAt()
+                        + ", but the database has not answered normally for a whole alive threshold; the heartbeat proves nothing yet");
+            }
             Optional<PodFacts> pod = podFacts;
             String reason = pod.map(p -> p.presence() == PodFacts.Presence.DELETED_UNCONFIRMED ? "PodDeleted"
                     : Boolean.TRUE.equals(p.nodeReady()) ? "HeartbeatExpired" : "NodeLost").orElse("HeartbeatExpired");
