@@ -6,6 +6,7 @@ import dev.stevedore.queue.internal.JobQueries;
 import dev.stevedore.queue.internal.JobRunner;
 import dev.stevedore.queue.internal.NotificationListener;
 import dev.stevedore.queue.internal.ProcessQueries;
+import dev.stevedore.queue.internal.RetentionJanitor;
 import dev.stevedore.queue.internal.Producer;
 import dev.stevedore.queue.internal.SafeListener;
 import dev.stevedore.queue.internal.Sql;
@@ -13,7 +14,9 @@ import dev.stevedore.queue.internal.WakeSignal;
 import java.sql.SQLException;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One worker process: registers a process row, heartbeats it on its own thread, claims jobs into
  * {@code threads} execution slots, writes outcomes in batches, and runs the pool's maintenance (promote
- * due jobs, prune dead processes of its pool by heartbeat, sweep orphans, delete old completed jobs).
+ * due jobs, prune dead processes of its pool by heartbeat, sweep orphans), and deletes finished jobs past their
+ * retention on a thread of its own.
  *
  * <p>Shutdown is Solid Queue's graceful path: {@link #drain} stops claiming and waits for running jobs
  * (what a preStop hook calls); {@link #stop} drains for {@code shutdownTimeout}, hands the jobs still
@@ -49,7 +53,6 @@ public final class Worker implements AutoCloseable {
     public static final Duration STOP_MARGIN = Duration.ofSeconds(7);
     private static final Duration HANDLER_STOP_GRACE = Duration.ofSeconds(2);
     private static final Duration DEREGISTER_RESERVE = Duration.ofSeconds(3);
-    private static final int JANITOR_BATCHES_PER_RUN = 20;
 
     private final DataSource dataSource;
     private final WorkerConfig config;
@@ -72,6 +75,7 @@ public final class Worker implements AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private final ScheduledExecutorService timeouts;
     private final Completer completer;
+    private final RetentionJanitor retention;
     private final NotificationListener notifications;
     private final Producer producer;
     private final JobRunner runner;
@@ -97,6 +101,15 @@ public final class Worker implements AutoCloseable {
         timeoutExecutor.setRemoveOnCancelPolicy(true); // finished jobs must not leave their timeouts queued
         this.timeouts = timeoutExecutor;
         this.completer = new Completer(dataSource, jobs, this.listener, logContext, held::remove);
+        Map<JobState, Duration> keep = new EnumMap<>(JobState.class);
+        keep.put(JobState.COMPLETED, config.completedRetention());
+        if (config.failedRetention() != null) {
+            keep.put(JobState.FAILED, config.failedRetention());
+        }
+        if (config.discardedRetention() != null) {
+            keep.put(JobState.DISCARDED, config.discardedRetention());
+        }
+        this.retention = new RetentionJanitor(dataSource, jobs, keep, logContext);
         this.runner = new JobRunner(handlers, config.retryPolicy(), dataSource, jobs, completer, timeouts, this.listener, logContext);
         this.notifications = new NotificationListener(dataSource, schema.channel(),
                 queue -> config.claimsAllQueues() || config.queues().contains(queue), wake::wake, logContext);
@@ -127,7 +140,7 @@ public final class Worker implements AutoCloseable {
         worker.schedule(worker::sweepOrphans, config.orphanSweepInterval());
         worker.schedule(worker::pruneAbandonedProcesses, config.orphanSweepInterval());
         worker.schedule(() -> worker.producer.exclusive(worker::releaseUnheldClaims), config.orphanSweepInterval());
-        worker.schedule(worker::deleteOldCompletedJobs, Duration.ofMinutes(5));
+        worker.retention.start();
         LOG.info("worker started as process {}: queues {}, {} threads{}", worker.processId(), config.queues(), config.threads(), worker.logContext);
         return worker;
     }
@@ -195,6 +208,7 @@ public final class Worker implements AutoCloseable {
             boolean idleInTime = drain(config.shutdownTimeout());
             producer.stop();
             maintenance.shutdown();
+            retention.close(leftMs(deadline, DEREGISTER_RESERVE));
             // Interrupt what still runs, and give it a moment, so no job is released while its handler goes on.
             runner.shutdown();
             executor.shutdownNow();
@@ -440,16 +454,6 @@ public final class Worker implements AutoCloseable {
     private void pruneAbandonedProcesses() {
         if (settledView()) {
             reportPruned(pruner.pruneAbandoned(processId.get()));
-        }
-    }
-
-    private void deleteOldCompletedJobs() throws SQLException {
-        long retention = config.completedRetention().toMillis();
-        // Bounded per run, so a large backlog does not hold up promotion and pruning on this thread.
-        for (int batch = 0; batch < JANITOR_BATCHES_PER_RUN && !stopped; batch++) {
-            if (Sql.withConnection(dataSource, c -> jobs.deleteCompletedBefore(c, retention)) < 5000) {
-                return;
-            }
         }
     }
 

@@ -19,13 +19,15 @@ import java.util.Objects;
  * @param orphanSweepInterval how often jobs claimed by a process without a row are failed (default 1 min)
  * @param promoteInterval    how often due scheduled jobs become available (default 250 ms)
  * @param completedRetention how long completed jobs are kept (default 1 day)
+ * @param failedRetention    how long failed jobs are kept; null (the default) keeps them until discarded or retried
+ * @param discardedRetention how long discarded jobs are kept; null (the default) keeps them
  * @param retryPolicy        backoff after handler errors
  * @param prunedJobPolicy    what happens to the jobs of a dead process of this pool (default: no retry)
  */
 public record WorkerConfig(ProcessIdentity identity, List<String> queues, int threads, Duration heartbeatInterval,
                            Duration aliveThreshold, Duration shutdownTimeout, Duration pollInterval, Duration pruneInterval,
                            Duration orphanSweepInterval, Duration promoteInterval, Duration completedRetention,
-                           RetryPolicy retryPolicy, PrunedJobPolicy prunedJobPolicy) {
+                           Duration failedRetention, Duration discardedRetention, RetryPolicy retryPolicy, PrunedJobPolicy prunedJobPolicy) {
 
     public static final String ALL_QUEUES = "*";
 
@@ -53,6 +55,12 @@ public record WorkerConfig(ProcessIdentity identity, List<String> queues, int th
         positive("orphanSweepInterval", orphanSweepInterval);
         positive("promoteInterval", promoteInterval);
         positive("completedRetention", completedRetention);
+        if (failedRetention != null) {
+            positive("failedRetention", failedRetention);
+        }
+        if (discardedRetention != null) {
+            positive("discardedRetention", discardedRetention);
+        }
         if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
             throw new IllegalArgumentException("shutdownTimeout must be 0 or more, got " + shutdownTimeout);
         }
@@ -90,6 +98,8 @@ public record WorkerConfig(ProcessIdentity identity, List<String> queues, int th
         private Duration orphanSweepInterval = Duration.ofMinutes(1);
         private Duration promoteInterval = Duration.ofMillis(250);
         private Duration completedRetention = Duration.ofDays(1);
+        private Duration failedRetention;
+        private Duration discardedRetention;
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private PrunedJobPolicy prunedJobPolicy = PrunedJobPolicy.NO_RETRY;
 
@@ -152,6 +162,18 @@ public record WorkerConfig(ProcessIdentity identity, List<String> queues, int th
             return this;
         }
 
+        /** How long failed jobs are kept; null keeps them until discarded or retried (the default). */
+        public Builder failedRetention(Duration d) {
+            this.failedRetention = d;
+            return this;
+        }
+
+        /** How long discarded jobs are kept; null keeps them (the default). */
+        public Builder discardedRetention(Duration d) {
+            this.discardedRetention = d;
+            return this;
+        }
+
         public Builder retryPolicy(RetryPolicy p) {
             this.retryPolicy = p;
             return this;
@@ -166,7 +188,8 @@ public record WorkerConfig(ProcessIdentity identity, List<String> queues, int th
             Duration prune = pruneInterval != null ? pruneInterval
                     : aliveThreshold == null ? null : aliveThreshold.dividedBy(2);
             return new WorkerConfig(identity, queues, threads, heartbeatInterval, aliveThreshold, shutdownTimeout, pollInterval,
-                    prune, orphanSweepInterval, promoteInterval, completedRetention, retryPolicy, prunedJobPolicy);
+                    prune, orphanSweepInterval, promoteInterval, completedRetention, failedRetention, discardedRetention, retryPolicy,
+                    prunedJobPolicy);
         }
     }
 }

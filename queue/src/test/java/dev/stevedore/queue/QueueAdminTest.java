@@ -190,7 +190,8 @@ class QueueAdminTest {
 
         int deleted;
         try (var c = queue.dataSource.getConnection()) {
-            deleted = new dev.stevedore.queue.internal.JobQueries(queue.schema).deleteCompletedBefore(c, Duration.ofDays(1).toMillis());
+            deleted = new dev.stevedore.queue.internal.JobQueries(queue.schema).deleteFinishedBefore(c, JobState.COMPLETED,
+                    Duration.ofDays(1).toMillis(), 5000);
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }

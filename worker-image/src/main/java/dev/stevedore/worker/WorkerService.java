@@ -184,6 +184,9 @@ public class WorkerService {
                 .aliveThreshold(s.aliveThreshold())
                 .shutdownTimeout(s.shutdownTimeout())
                 .prunedJobPolicy(s.prunedJobPolicy())
+                .completedRetention(s.completedRetention())
+                .failedRetention(s.failedRetention())
+                .discardedRetention(s.discardedRetention())
                 .build();
     }
 

@@ -16,7 +16,8 @@ import java.util.Map;
  */
 public record WorkerSettings(String dbUrl, String dbUser, String dbPassword, QueueSchema schema, String pool, List<String> queues,
                              int threads, Duration heartbeatInterval, Duration aliveThreshold, Duration shutdownTimeout,
-                             Duration drainTimeout, PrunedJobPolicy prunedJobPolicy, boolean migrate, boolean demoHandlers,
+                             Duration drainTimeout, PrunedJobPolicy prunedJobPolicy, Duration completedRetention,
+                             Duration failedRetention, Duration discardedRetention, boolean migrate, boolean demoHandlers,
                              String podName, String podUid, String podNamespace, String nodeName) {
 
     /** Raised for a missing or malformed variable; its message is the whole story. */
@@ -58,8 +59,13 @@ public record WorkerSettings(String dbUrl, String dbUser, String dbPassword, Que
         Duration drain = r.duration("STEVEDORE_DRAIN_TIMEOUT", "30s", true);
         int prunedRetryLimit = r.integer("STEVEDORE_PRUNED_RETRY_LIMIT", 0, 0, 100);
         Duration prunedRetryBackoff = r.duration("STEVEDORE_PRUNED_RETRY_BACKOFF", "30s", true);
+        Duration completedRetention = r.duration("STEVEDORE_COMPLETED_RETENTION", "1d", false);
+        // Unset: failed and discarded jobs are kept until someone retries or discards them.
+        Duration failedRetention = r.optionalDuration("STEVEDORE_FAILED_RETENTION");
+        Duration discardedRetention = r.optionalDuration("STEVEDORE_DISCARDED_RETENTION");
         return new WorkerSettings(url, r.optional("STEVEDORE_DB_USER", null), r.optional("STEVEDORE_DB_PASSWORD", null), schema, pool, queues,
                 threads, heartbeat, alive, shutdown, drain, new PrunedJobPolicy(prunedRetryLimit, prunedRetryBackoff),
+                completedRetention, failedRetention, discardedRetention,
                 r.bool("STEVEDORE_MIGRATE", false), r.bool("STEVEDORE_DEMO_HANDLERS", false),
                 r.optional("POD_NAME", null), r.optional("POD_UID", null), r.optional("POD_NAMESPACE", null), r.optional("NODE_NAME", null));
     }
@@ -69,7 +75,9 @@ public record WorkerSettings(String dbUrl, String dbUser, String dbPassword, Que
         return "WorkerSettings[db=" + Secrets.mask(dbUrl, dbPassword) + (dbUser == null ? "" : " as " + dbUser) + ", schema=" + schema + ", pool=" + pool + ", queues=" + queues
                 + ", threads=" + threads + ", heartbeat=" + Durations.format(heartbeatInterval) + ", alive=" + Durations.format(aliveThreshold)
                 + ", shutdown=" + Durations.format(shutdownTimeout) + ", drain=" + Durations.format(drainTimeout) + ", prunedRetry="
-                + prunedJobPolicy.retryLimit() + " after " + Durations.format(prunedJobPolicy.backoff()) + ", pod=" + podName + ", node=" + nodeName + "]";
+                + prunedJobPolicy.retryLimit() + " after " + Durations.format(prunedJobPolicy.backoff()) + ", retention=completed "
+                + Durations.format(completedRetention) + ", failed " + (failedRetention == null ? "kept" : Durations.format(failedRetention))
+                + ", discarded " + (discardedRetention == null ? "kept" : Durations.format(discardedRetention)) + ", pod=" + podName + ", node=" + nodeName + "]";
     }
 
     private record Reader(Map<String, String> env) {
@@ -115,6 +123,11 @@ public record WorkerSettings(String dbUrl, String dbUser, String dbPassword, Que
                 throw new InvalidSetting(name + " must be longer than 0, got '" + value + "'");
             }
             return d;
+        }
+
+        /** A duration longer than 0, or null when the variable is unset. */
+        Duration optionalDuration(String name) {
+            return optional(name, null) == null ? null : duration(name, null, false);
         }
 
         boolean bool(String name, boolean fallback) {

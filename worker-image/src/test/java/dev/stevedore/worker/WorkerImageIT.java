@@ -87,7 +87,9 @@ class WorkerImageIT {
                 "stevedore-worker: STEVEDORE_ALIVE_THRESHOLD (6s) must be at least twice STEVEDORE_HEARTBEAT_INTERVAL (5s)",
                 Map.of("STEVEDORE_MIGRATE", "yes"), "stevedore-worker: STEVEDORE_MIGRATE must be true or false, got 'yes'",
                 Map.of("STEVEDORE_POOL", "Team A"), "stevedore-worker: STEVEDORE_POOL must be namespace/name (lower-case Kubernetes names), got 'Team A'",
-                Map.of("STEVEDORE_SCHEMA", "drop table"), "stevedore-worker: STEVEDORE_SCHEMA: invalid queue schema name 'drop table'");
+                Map.of("STEVEDORE_SCHEMA", "drop table"), "stevedore-worker: STEVEDORE_SCHEMA: invalid queue schema name 'drop table'",
+                Map.of("STEVEDORE_FAILED_RETENTION", "forever"),
+                "stevedore-worker: STEVEDORE_FAILED_RETENTION must be a duration like 500ms, 5s, 2m, 1h or 1d, got 'forever'");
         for (var c : cases.entrySet()) {
             Map<String, String> env = new HashMap<>(c.getKey().isEmpty() ? Map.of() : base);
             env.putAll(c.getKey());

@@ -62,6 +62,9 @@ public class JobWorkerPoolSpec {
     @JsonPropertyDescription("What happens to the jobs of a worker that died.")
     private PrunedJobsSpec prunedJobs = new PrunedJobsSpec();
 
+    @JsonPropertyDescription("How long finished jobs are kept.")
+    private RetentionSpec retention = new RetentionSpec();
+
     @JsonPropertyDescription("Run the queue's schema migrations when a worker starts.")
     private Boolean migrate = false;
 
@@ -141,6 +144,14 @@ public class JobWorkerPoolSpec {
 
     public void setAliveThreshold(String aliveThreshold) {
         this.aliveThreshold = aliveThreshold;
+    }
+
+    public RetentionSpec getRetention() {
+        return retention;
+    }
+
+    public void setRetention(RetentionSpec retention) {
+        this.retention = retention;
     }
 
     public PrunedJobsSpec getPrunedJobs() {

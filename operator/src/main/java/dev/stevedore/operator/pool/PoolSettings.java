@@ -2,6 +2,7 @@ package dev.stevedore.operator.pool;
 
 import dev.stevedore.operator.model.JobWorkerPoolSpec;
 import dev.stevedore.operator.model.PrunedJobsSpec;
+import dev.stevedore.operator.model.RetentionSpec;
 import dev.stevedore.queue.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +13,8 @@ import java.util.List;
  * collected as one message each, naming the field and the fix.
  */
 public record PoolSettings(Duration shutdownTimeout, Duration drainTimeout, Duration heartbeatInterval, Duration aliveThreshold,
-                           int prunedRetryLimit, Duration prunedRetryBackoff, List<String> problems) {
+                           int prunedRetryLimit, Duration prunedRetryBackoff, Duration completedRetention, Duration failedRetention,
+                           Duration discardedRetention, List<String> problems) {
 
     /** Added to drain + shutdown for the JVM to exit and the kubelet to notice. */
     public static final Duration GRACE_MARGIN = Duration.ofSeconds(10);
@@ -34,6 +36,17 @@ public record PoolSettings(Duration shutdownTimeout, Duration drainTimeout, Dura
         boolean bounded = pruned.getRetryPolicy() == PrunedJobsSpec.RetryPolicy.Bounded;
         int limit = bounded ? (pruned.getRetryLimit() == null ? 1 : pruned.getRetryLimit()) : 0;
         Duration backoff = duration(pruned.getRetryBackoff(), "30s", "spec.prunedJobs.retryBackoff", problems);
+        RetentionSpec retention = spec.getRetention() == null ? new RetentionSpec() : spec.getRetention();
+        Duration completed = duration(retention.getCompleted(), "1d", "spec.retention.completed", problems);
+        Duration failed = retention.getFailed() == null ? null : duration(retention.getFailed(), "1d", "spec.retention.failed", problems);
+        Duration discarded = retention.getDiscarded() == null ? null
+                : duration(retention.getDiscarded(), "1d", "spec.retention.discarded", problems);
+        for (Duration d : new Duration[] {completed, failed, discarded}) {
+            if (d != null && d.isZero()) {
+                problems.add("spec.retention: a retention must be longer than 0; leave failed or discarded unset to keep those jobs");
+                break;
+            }
+        }
         if (spec.getQueues() != null) {
             for (String q : spec.getQueues()) {
                 if (!q.equals("*") && !q.matches("[A-Za-z0-9_.:-]{1,100}")) {
@@ -44,7 +57,7 @@ public record PoolSettings(Duration shutdownTimeout, Duration drainTimeout, Dura
                 problems.add("spec.queues: '*' already means every queue; give it alone");
             }
         }
-        return new PoolSettings(shutdown, drain, heartbeat, alive, limit, backoff, List.copyOf(problems));
+        return new PoolSettings(shutdown, drain, heartbeat, alive, limit, backoff, completed, failed, discarded, List.copyOf(problems));
     }
 
     /** Drain (preStop), then the shutdown timeout after SIGTERM, plus a margin: the kubelet never kills a worker inside its budget. */

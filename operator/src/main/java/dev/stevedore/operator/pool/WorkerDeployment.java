@@ -130,6 +130,13 @@ public class WorkerDeployment extends CRUDKubernetesDependentResource<Deployment
         env.add(value("STEVEDORE_DRAIN_TIMEOUT", Durations.format(settings.drainTimeout())));
         env.add(value("STEVEDORE_PRUNED_RETRY_LIMIT", String.valueOf(settings.prunedRetryLimit())));
         env.add(value("STEVEDORE_PRUNED_RETRY_BACKOFF", Durations.format(settings.prunedRetryBackoff())));
+        env.add(value("STEVEDORE_COMPLETED_RETENTION", Durations.format(settings.completedRetention())));
+        if (settings.failedRetention() != null) {
+            env.add(value("STEVEDORE_FAILED_RETENTION", Durations.format(settings.failedRetention())));
+        }
+        if (settings.discardedRetention() != null) {
+            env.add(value("STEVEDORE_DISCARDED_RETENTION", Durations.format(settings.discardedRetention())));
+        }
         env.add(value("STEVEDORE_MIGRATE", String.valueOf(Boolean.TRUE.equals(spec.getMigrate()))));
         env.add(fieldRef("POD_NAME", "metadata.name"));
         env.add(fieldRef("POD_UID", "metadata.uid"));

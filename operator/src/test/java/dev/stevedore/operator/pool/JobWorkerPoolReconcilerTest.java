@@ -73,6 +73,9 @@ class JobWorkerPoolReconcilerTest {
         pruned.setRetryLimit(2);
         pruned.setRetryBackoff("1m");
         spec.setPrunedJobs(pruned);
+        dev.stevedore.operator.model.RetentionSpec retention = new dev.stevedore.operator.model.RetentionSpec();
+        retention.setFailed("30d");
+        spec.setRetention(retention);
         spec.getTemplate().setLabels(Map.of("team", "billing"));
         spec.getTemplate().setNodeSelector(Map.of("pool", "workers"));
         spec.getTemplate().setServiceAccountName("billing-workers");
@@ -130,6 +133,9 @@ class JobWorkerPoolReconcilerTest {
         assertThat(env.get("STEVEDORE_DRAIN_TIMEOUT").getValue()).isEqualTo("15s");
         assertThat(env.get("STEVEDORE_PRUNED_RETRY_LIMIT").getValue()).isEqualTo("2");
         assertThat(env.get("STEVEDORE_PRUNED_RETRY_BACKOFF").getValue()).isEqualTo("1m");
+        assertThat(env.get("STEVEDORE_COMPLETED_RETENTION").getValue()).isEqualTo("1d");
+        assertThat(env.get("STEVEDORE_FAILED_RETENTION").getValue()).isEqualTo("30d");
+        assertThat(env).as("discarded jobs are kept unless a retention is given").doesNotContainKey("STEVEDORE_DISCARDED_RETENTION");
         assertThat(env.get("POD_UID").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.uid");
         assertThat(env.get("NODE_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
 

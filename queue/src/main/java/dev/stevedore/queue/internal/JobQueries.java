@@ -1,5 +1,6 @@
 package dev.stevedore.queue.internal;
 
+import dev.stevedore.queue.JobState;
 import dev.stevedore.queue.QueueSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,7 +24,7 @@ public final class JobQueries {
     private final String outcomesSql;
     private final String checkpointSql;
     private final String promoteSql;
-    private final String deleteCompletedSql;
+    private final java.util.Map<JobState, String> deleteFinishedSql = new java.util.EnumMap<>(JobState.class);
     private final String releaseUnheldSql;
 
     public JobQueries(QueueSchema schema) {
@@ -122,11 +123,15 @@ public final class JobQueries {
                 )
                 SELECT r.id, pg_notify(?, r.queue) FROM released r
                 """);
-        this.deleteCompletedSql = schema.sql("""
-                DELETE FROM {schema}.jobs WHERE id IN (
-                    SELECT id FROM {schema}.jobs WHERE state = 'completed' AND finished_at < now() - ? * interval '1 millisecond'
-                    LIMIT 5000 FOR UPDATE SKIP LOCKED)
-                """);
+        // One statement per state, with the state written in, so each uses its partial index: completed jobs
+        // jobs_completed_at, failed and discarded ones jobs_failed_finished_at.
+        for (JobState state : new JobState[] {JobState.COMPLETED, JobState.FAILED, JobState.DISCARDED}) {
+            deleteFinishedSql.put(state, schema.sql("""
+                    DELETE FROM {schema}.jobs WHERE id IN (
+                        SELECT id FROM {schema}.jobs WHERE state = '%s' AND finished_at < now() - ? * interval '1 millisecond'
+                        LIMIT ? FOR UPDATE SKIP LOCKED)
+                    """.formatted(state.dbName())));
+        }
     }
 
     /** The claim statement for these queues; its parameters are those {@link #claim} binds. */
@@ -251,10 +256,15 @@ public final class JobQueries {
         }
     }
 
-    /** Deletes up to one batch of completed jobs older than the retention; returns how many. */
-    public int deleteCompletedBefore(Connection c, long retentionMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(deleteCompletedSql)) {
+    /** Deletes up to {@code batch} jobs in {@code state} (completed, failed or discarded) finished before the retention. */
+    public int deleteFinishedBefore(Connection c, JobState state, long retentionMs, int batch) throws SQLException {
+        String sql = deleteFinishedSql.get(state);
+        if (sql == null) {
+            throw new IllegalArgumentException("only finished jobs are deleted by retention, not " + state.dbName());
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, retentionMs);
+            ps.setInt(2, batch);
             return ps.executeUpdate();
         }
     }
