@@ -364,6 +364,44 @@ class PruneOperatorTest {
         }
     }
 
+    /**
+     * Every statement slow: the proxies hold each chunk of bytes back, so heartbeats land further apart than the
+     * alive threshold (1 s interval, 2 s threshold) while every worker lives. Neither the operator nor the workers
+     * may take those stale heartbeats for deaths: the operator's own reads are slow too, and so are the workers'.
+     */
+    @Test
+    void aDatabaseSoSlowThatHeartbeatsGoStalePrunesNoLiveWorker(TestDatabase db) throws Exception {
+        readyNode("steady-node");
+        try (TcpProxy operatorPath = TcpProxy.forJdbcUrl(db.jdbcUrl()); TcpProxy workerPath = TcpProxy.forJdbcUrl(db.jdbcUrl())) {
+            client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("slow-db").endMetadata()
+                    .addToData("jdbc-uri", b64(operatorPath.jdbcUrl(db.jdbcUrl()))).addToData("username", b64(db.user()))
+                    .addToData("password", b64(db.password() == null ? "" : db.password())).build()).serverSideApply();
+            createPool("slow", "slow-db");
+            java.util.Map<String, String> fast = java.util.Map.of("STEVEDORE_HEARTBEAT_INTERVAL", "1s", "STEVEDORE_ALIVE_THRESHOLD", "2s");
+            for (String name : List.of("slow-3d4e-a", "slow-3d4e-b")) {
+                pods.startWorker(db, workerPath.jdbcUrl(db.jdbcUrl()), "slow", runningPod("slow", name, "steady-node"), fast);
+            }
+            List<Long> jobs = List.of(holdJob(db, "slow"), holdJob(db, "slow"));
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                    "True".equals(PoolStatus.find(pool("slow").getStatus(), PoolStatus.DATABASE_REACHABLE).orElseThrow().getStatus()));
+
+            operatorPath.delay(Duration.ofMillis(450));
+            workerPath.delay(Duration.ofMillis(450));
+            QueueAdmin admin = new QueueAdmin(db.dataSource(), QueueSchema.DEFAULT);
+            // The precondition: read directly, some heartbeat is older than its threshold.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> admin.processes("prune/slow").stream().anyMatch(p -> !p.alive()));
+            await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).until(() ->
+                    jobs.stream().allMatch(id -> job(db, id).state() == dev.stevedore.queue.JobState.RUNNING));
+
+            operatorPath.restore();
+            workerPath.restore();
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.processes("prune/slow").stream().allMatch(p -> p.alive()));
+            assertThat(jobs).allSatisfy(id -> assertThat(job(db, id).state()).isEqualTo(dev.stevedore.queue.JobState.RUNNING));
+            assertThat(pool("slow").getStatus().getPrunedTotal()).isZero();
+        }
+    }
+
     private void readyNode(String name) {
         var node = client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(name).endMetadata()
                 .build()).serverSideApply();

@@ -55,6 +55,11 @@ final class WorkerPods implements AutoCloseable {
 
     /** As {@link #startWorker(TestDatabase, String, Pod)}, reaching the database at {@code jdbcUrl} (a proxy, say). */
     Process startWorker(TestDatabase db, String jdbcUrl, String pool, Pod pod) throws Exception {
+        return startWorker(db, jdbcUrl, pool, pod, java.util.Map.of());
+    }
+
+    /** As above, with environment variables of the test's own (a shorter alive threshold, say). */
+    Process startWorker(TestDatabase db, String jdbcUrl, String pool, Pod pod, java.util.Map<String, String> env) throws Exception {
         Path log = Files.createDirectories(Path.of("target", "worker-logs")).resolve(pod.getMetadata().getName() + ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "quarkus-run.jar")
                 .directory(WORKER.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -69,6 +74,7 @@ final class WorkerPods implements AutoCloseable {
         pb.environment().put("POD_UID", pod.getMetadata().getUid());
         pb.environment().put("NODE_NAME", pod.getSpec().getNodeName());
         pb.environment().put("QUARKUS_HTTP_PORT", "0");
+        pb.environment().putAll(env);
         Process worker = pb.start();
         workers.add(worker);
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("worker started as process") || !worker.isAlive());
