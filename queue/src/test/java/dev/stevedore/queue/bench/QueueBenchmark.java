@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Queue benchmarks, not tests: no-op throughput of one worker process draining a batch-enqueued backlog,
- * and pickup latency of single jobs enqueued into an idle queue (enqueue call to handler start).
+ * pickup latency of single jobs enqueued into an idle queue (enqueue call to handler start), the throughput
+ * of a worker of two queues while another queue holds 300,000 older jobs, and the rate at which retention
+ * deletes completed jobs.
  *
  * <p>Runs against {@code STEVEDORE_BENCH_DB_URL} (with {@code STEVEDORE_BENCH_DB_USER}/{@code _PASSWORD}), or a
  * throwaway local PostgreSQL with durable settings (fsync and synchronous_commit on). Settings:
@@ -70,6 +72,8 @@ public final class QueueBenchmark {
             }
             throughput(ds, schema, jobs, threads);
             latency(ds, schema, samples);
+            backlogInAnotherQueue(ds, schema, jobs / 2, threads);
+            retention(ds, schema);
         } finally {
             if (cluster != null) {
                 cluster.stop();
@@ -153,5 +157,70 @@ public final class QueueBenchmark {
         Arrays.sort(latencies);
         System.out.printf(Locale.ROOT, "pickup latency (enqueue call to handler start), %d single jobs into an idle queue: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
                 samples, latencies[samples / 2] / 1e6, latencies[(int) Math.ceil(samples * 0.99) - 1] / 1e6, latencies[samples - 1] / 1e6);
+    }
+
+    private static void sql(HikariDataSource ds, String sql) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** A worker of two queues drains its own jobs while 300,000 older jobs wait in a queue it does not serve. */
+    private static void backlogInAnotherQueue(HikariDataSource ds, QueueSchema schema, int jobs, int threads) throws Exception {
+        sql(ds, "TRUNCATE stevedore_bench.jobs, stevedore_bench.processes");
+        sql(ds, "INSERT INTO stevedore_bench.jobs (queue, handler, state, run_at) SELECT 'backlog', 'noop', 'available', "
+                + "now() - interval '1 day' + g * interval '1 millisecond' FROM generate_series(1, 300000) g");
+        JobClient client = new JobClient(ds, schema);
+        List<NewJob> batch = new ArrayList<>(10_000);
+        for (int i = 0; i < 10_000; i++) {
+            batch.add(NewJob.of(i % 2 == 0 ? "mail" : "sms", "noop").build());
+        }
+        for (int done = 0; done < jobs; done += batch.size()) {
+            client.enqueueAll(batch.subList(0, Math.min(batch.size(), jobs - done)));
+        }
+        sql(ds, "ANALYZE stevedore_bench.jobs");
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicLong completed = new AtomicLong();
+        QueueListener listener = new QueueListener() {
+            @Override
+            public void jobCompleted(String queue, String handler, Duration runtime) {
+                if (completed.incrementAndGet() == jobs) {
+                    finished.countDown();
+                }
+            }
+        };
+        long start = System.nanoTime();
+        try (Worker worker = Worker.start(ds, schema, config(threads).queues(List.of("mail", "sms")).build(),
+                HandlerRegistry.builder().register("noop", job -> {}).build(), listener)) {
+            if (!finished.await(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("only " + completed.get() + " of " + jobs + " jobs completed in 10 minutes");
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "throughput: one worker of queues mail+sms, %d threads, 300,000 older jobs in another queue: "
+                    + "%,d jobs in %.2f s = %,.0f jobs/s%n", threads, jobs, seconds, jobs / seconds);
+        }
+    }
+
+    /** Completed jobs past their retention, deleted by one worker's janitor. */
+    private static void retention(HikariDataSource ds, QueueSchema schema) throws Exception {
+        sql(ds, "TRUNCATE stevedore_bench.jobs, stevedore_bench.processes");
+        int rows = 1_000_000;
+        sql(ds, "INSERT INTO stevedore_bench.jobs (queue, handler, state, finished_at) SELECT 'bench', 'noop', 'completed', "
+                + "now() - interval '2 days' FROM generate_series(1, " + rows + ")");
+        sql(ds, "ANALYZE stevedore_bench.jobs");
+        QueueAdmin admin = new QueueAdmin(ds, schema);
+        long start = System.nanoTime();
+        try (Worker worker = Worker.start(ds, schema, config(1).queues(List.of("idle")).build(), HandlerRegistry.builder().build(),
+                QueueListener.NONE)) {
+            while (admin.stats().jobs().get(JobState.COMPLETED) > 0) {
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
+                    throw new IllegalStateException("retention did not delete " + rows + " rows in 10 minutes");
+                }
+                Thread.sleep(100);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "retention: one worker deletes %,d completed jobs past their retention in %.2f s = %,.0f rows/s%n",
+                    rows, seconds, rows / seconds);
+        }
     }
 }
