@@ -7,29 +7,15 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The RBAC the build generates (target/kubernetes/kubernetes.yml) grants no more than the README says. */
 class GeneratedRbacIT {
 
-    private static List<HasMetadata> generated() throws Exception {
-        try (InputStream in = Files.newInputStream(Path.of("target", "kubernetes", "kubernetes.yml"))) {
-            Object parsed = Serialization.unmarshal(in);
-            @SuppressWarnings("unchecked")
-            List<HasMetadata> items = parsed instanceof List<?> l ? (List<HasMetadata>) l
-                    : ((io.fabric8.kubernetes.api.model.KubernetesList) parsed).getItems();
-            return items;
-        }
-    }
-
     @Test
     void leasesAreGrantedOnlyByARoleInTheOperatorsNamespace() throws Exception {
-        List<HasMetadata> items = generated();
+        List<HasMetadata> items = PackagedOperator.generated();
         List<PolicyRule> clusterRules = items.stream().filter(ClusterRole.class::isInstance)
                 .flatMap(r -> ((ClusterRole) r).getRules().stream()).toList();
         assertThat(clusterRules).as("no cluster-wide rule over Leases").noneMatch(r -> r.getResources().contains("leases"));

@@ -51,7 +51,9 @@ import org.jboss.logging.Logger;
         @Dependent(name = "disruption-budget", type = WorkerDisruptionBudget.class, reconcilePrecondition = WorkerDisruptionBudget.Wanted.class)})
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
-@RBACRule(apiGroups = "", resources = {"pods", "nodes"}, verbs = {"get", "list", "watch"})
+@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch"})
+// Nodes are cluster-scoped and read one by one for their Ready condition: the only rule a namespaced install keeps cluster-wide.
+@RBACRule(apiGroups = "", resources = "nodes", verbs = {"get"})
 public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
 
     public static final String NAME = "jobworkerpool";

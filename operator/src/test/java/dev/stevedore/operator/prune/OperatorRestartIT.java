@@ -3,6 +3,7 @@ package dev.stevedore.operator.prune;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stevedore.operator.PackagedOperator;
 import dev.stevedore.operator.model.DatabaseSpec;
 import dev.stevedore.operator.model.JobWorkerPool;
 import dev.stevedore.operator.model.JobWorkerPoolSpec;
@@ -16,16 +17,9 @@ import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.testkit.kube.TestKubernetes;
 import dev.stevedore.testkit.postgres.PostgresExtension;
 import dev.stevedore.testkit.postgres.TestDatabase;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import java.util.List;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,52 +44,8 @@ class OperatorRestartIT {
     @RegisterExtension
     static final TestKubernetes kube = TestKubernetes.apiServer();
 
-    /** Applies the generated ServiceAccount and RBAC into "default" and returns a token of that ServiceAccount. */
-    private static String operatorToken(KubernetesClient client) throws Exception {
-        List<HasMetadata> generated;
-        try (var in = Files.newInputStream(Path.of("target", "kubernetes", "kubernetes.yml"))) {
-            generated = client.load(in).items();
-        }
-        for (HasMetadata item : generated) {
-            switch (item.getKind()) {
-                case "ServiceAccount", "Role", "RoleBinding" -> {
-                    item.getMetadata().setNamespace("default");
-                    if (item instanceof RoleBinding rb) {
-                        rb.getSubjects().forEach(subject -> subject.setNamespace("default"));
-                    }
-                    client.resource(item).serverSideApply();
-                }
-                case "ClusterRole" -> client.resource(item).serverSideApply();
-                case "ClusterRoleBinding" -> {
-                    ((ClusterRoleBinding) item).getSubjects().forEach(subject -> subject.setNamespace("default"));
-                    client.resource(item).serverSideApply();
-                }
-                default -> {
-                    // the operator's own Deployment, Service and ServiceMonitor are not needed here
-                }
-            }
-        }
-        String account = generated.stream().filter(i -> i.getKind().equals("ServiceAccount")).findFirst().orElseThrow().getMetadata().getName();
-        return client.serviceAccounts().inNamespace("default").withName(account)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-                .getStatus().getToken();
-    }
-
     private Process startOperator(int run, String token) throws Exception {
-        Config config = Config.fromKubeconfig(kube.kubeconfigYaml());
-        Path log = Files.createDirectories(Path.of("target", "operator-logs")).resolve("operator-" + run + ".log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "quarkus-run.jar")
-                .directory(Path.of("target", "quarkus-app").toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", config.getMasterUrl());
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_CA_CERT_FILE", config.getCaCertFile());
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_TOKEN", token); // its own ServiceAccount, not the admin certificate
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_NAMESPACE", "default"); // where the leader Lease lives
-        pb.environment().put("HOSTNAME", "operator-it"); // the same identity after the restart takes the Lease back at once
-        pb.environment().put("QUARKUS_HTTP_PORT", "0");
-        Process operator = pb.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("Started event processing for controller: jobworkerpool") || !operator.isAlive());
-        assertThat(operator.isAlive()).as("operator started; log %s", log).isTrue();
-        return operator;
+        return PackagedOperator.start(kube, "operator-" + run, token, java.util.Map.of());
     }
 
     private static String b64(String s) {
@@ -115,11 +65,7 @@ class OperatorRestartIT {
     @Test
     void aRestartedOperatorNeitherPrunesTwiceNorForgetsItsStatus(TestDatabase db) throws Exception {
         KubernetesClient client = kube.client();
-        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
-                .load(Files.newInputStream(Path.of("..", "crds", "jobworkerpools.stevedore.dev-v1.yml"))).item();
-        client.resource(crd).serverSideApply();
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                .get().getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True")));
+        PackagedOperator.installCrd(client);
         QueueMigrator.migrate(db.dataSource(), QueueSchema.DEFAULT);
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
         client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("queue-db").endMetadata()
@@ -138,7 +84,7 @@ class OperatorRestartIT {
         pool.setSpec(spec);
         client.resource(pool).create();
 
-        String token = operatorToken(client);
+        String token = PackagedOperator.installClusterWide(client);
         try (WorkerPods pods = new WorkerPods(client, NS)) {
             Process operator = startOperator(1, token);
             try {
@@ -168,7 +114,7 @@ class OperatorRestartIT {
                 var recent = client.resources(JobWorkerPool.class).inNamespace(NS).withName("survivors").get().getStatus().getRecentPrunes();
                 assertThat(recent).extracting(r -> r.getReason()).containsExactly("HeartbeatExpired", "PodDeleted");
                 for (int run = 1; run <= 2; run++) {
-                    assertThat(Files.readString(Path.of("target", "operator-logs", "operator-" + run + ".log")))
+                    assertThat(Files.readString(PackagedOperator.log("operator-" + run)))
                             .as("the generated RBAC covers every call the operator makes").doesNotContainIgnoringCase("forbidden");
                 }
             } finally {
