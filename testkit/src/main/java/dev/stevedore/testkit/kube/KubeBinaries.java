@@ -20,6 +20,8 @@ public record KubeBinaries(Path testDir, String version) {
     public static final String ETCD = "etcd";
     public static final String KUBECTL = "kubectl";
     public static final String KUBE_CONTROLLER_MANAGER = "kube-controller-manager";
+    public static final String KUBE_SCHEDULER = "kube-scheduler";
+    public static final String KUBELET = "kubelet";
     /** What kube-api-test itself needs. */
     public static final List<String> API_SERVER_SET = List.of(KUBE_APISERVER, ETCD, KUBECTL);
 

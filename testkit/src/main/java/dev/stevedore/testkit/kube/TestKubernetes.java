@@ -32,6 +32,7 @@ public final class TestKubernetes implements BeforeAllCallback, AfterAllCallback
 
     private final boolean controllerManager;
     private final KubeBinaries binaries;
+    private final List<String> apiServerFlags;
     private KubeAPIServer apiServer;
     private ControllerManager manager;
     private KubernetesClient client;
@@ -40,8 +41,18 @@ public final class TestKubernetes implements BeforeAllCallback, AfterAllCallback
     private String kubeconfigYaml;
 
     private TestKubernetes(boolean controllerManager, KubeBinaries binaries) {
+        this(controllerManager, binaries, List.of());
+    }
+
+    private TestKubernetes(boolean controllerManager, KubeBinaries binaries, List<String> apiServerFlags) {
         this.controllerManager = controllerManager;
         this.binaries = binaries;
+        this.apiServerFlags = List.copyOf(apiServerFlags);
+    }
+
+    /** The same, with extra kube-apiserver flags ({@code --name=value}). */
+    public TestKubernetes withApiServerFlags(List<String> flags) {
+        return new TestKubernetes(controllerManager, binaries, flags);
     }
 
     /** etcd and kube-apiserver only. */
@@ -86,6 +97,7 @@ public final class TestKubernetes implements BeforeAllCallback, AfterAllCallback
                     .withOfflineMode(true)
                     .withStartupTimeout(90_000)
                     .withWaitForEtcdHealthCheckOnStartup(true)
+                    .withApiServerFlags(apiServerFlags)
                     .build();
             apiServer = new KubeAPIServer(config);
             apiServer.start();

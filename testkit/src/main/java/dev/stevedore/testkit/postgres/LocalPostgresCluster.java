@@ -28,6 +28,8 @@ public final class LocalPostgresCluster {
     private final boolean asRoot;
     private final boolean durable;
     private int port;
+    private String hostAddress;
+    private String clientCidr;
     private PostgresServer server;
 
     private LocalPostgresCluster(Path binaries, Path directory, boolean asRoot, boolean durable) {
@@ -54,6 +56,18 @@ public final class LocalPostgresCluster {
      * for benchmarks whose figures must hold for a real server.
      */
     public static LocalPostgresCluster create(Path binaries, boolean durable) {
+        return create(binaries, durable, null, null);
+    }
+
+    /**
+     * A cluster that also listens on {@code hostAddress} (the host side of a test's pod network) and lets
+     * clients from {@code clientCidr} in without a password check: that network belongs to the test alone.
+     */
+    public static LocalPostgresCluster createReachableFrom(Path binaries, String hostAddress, String clientCidr) {
+        return create(binaries, false, hostAddress, clientCidr);
+    }
+
+    private static LocalPostgresCluster create(Path binaries, boolean durable, String hostAddress, String clientCidr) {
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         Path directory;
         try {
@@ -71,6 +85,8 @@ public final class LocalPostgresCluster {
             throw new UncheckedIOException("cannot create a directory for the test PostgreSQL cluster", e);
         }
         LocalPostgresCluster cluster = new LocalPostgresCluster(binaries, directory, asRoot, durable);
+        cluster.hostAddress = hostAddress;
+        cluster.clientCidr = clientCidr;
         try {
             cluster.port = cluster.startOnFreePort();
             String url = "jdbc:postgresql://127.0.0.1:" + cluster.port + "/postgres";
@@ -99,6 +115,13 @@ public final class LocalPostgresCluster {
     private int startOnFreePort() {
         run(List.of(binaries.resolve("initdb").toString(), "-D", data.toString(), "-U", SUPERUSER, "-A", "trust",
                 "-E", "UTF8", "--locale=C", "--no-sync"), "initdb");
+        if (clientCidr != null) {
+            try {
+                Files.writeString(data.resolve("pg_hba.conf"), "host all all " + clientCidr + " trust\n", java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot extend pg_hba.conf", e);
+            }
+        }
         int free = freePort();
         startOn(free);
         return free;
@@ -106,10 +129,32 @@ public final class LocalPostgresCluster {
 
     private void startOn(int port) {
         String speed = durable ? "-c synchronous_commit=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-        String serverOptions = String.join(" ", "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", directory.toString(),
+        String serverOptions = String.join(" ", "-p", Integer.toString(port), "-h", listenAddresses(), "-k", directory.toString(),
                 speed, "-c", "max_connections=300");
         run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60",
                 "-o", serverOptions, "start"), "pg_ctl start");
+    }
+
+    private String listenAddresses() {
+        return hostAddress == null ? "127.0.0.1" : "127.0.0.1," + hostAddress;
+    }
+
+    /** The postmaster's process id, from its pid file. */
+    public long serverPid() {
+        try {
+            return Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("no postmaster.pid in " + data, e);
+        }
+    }
+
+    /** The temporary directory that holds the cluster's data and log. */
+    public Path directory() {
+        return directory;
+    }
+
+    public int port() {
+        return port;
     }
 
     /** Stops the server at once (no checkpoint needed for throwaway data) and deletes the directory. */
