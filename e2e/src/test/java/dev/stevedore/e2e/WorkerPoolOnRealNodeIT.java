@@ -47,6 +47,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * against PostgreSQL across the pod network, and draining on a real deletion.
  */
 @ExtendWith(RealNode.class)
+@Order(2)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorkerPoolOnRealNodeIT {
 

@@ -270,7 +270,18 @@ public final class LocalCluster implements AutoCloseable {
         // kube-api-test starts etcd and kube-apiserver as our children; record them for a cleanup after a crash.
         ProcessHandle.current().descendants()
                 .filter(p -> p.info().command().map(c -> c.startsWith(binaries.directory().toString())).orElse(false))
-                .forEach(p -> ledger.recordProcess(Path.of(p.info().command().orElseThrow()).getFileName() + "-" + p.pid(), p.pid()));
+                .forEach(p -> {
+                    String name = Path.of(p.info().command().orElseThrow()).getFileName().toString();
+                    ledger.recordProcess(name + "-" + p.pid(), p.pid());
+                    // etcd's data and WAL live in temporary directories that only a clean stop removes.
+                    String[] args = p.info().arguments().orElse(new String[0]);
+                    for (int i = 0; i + 1 < args.length; i++) {
+                        if (args[i].matches("--?(data|wal)-dir")) {
+                            ledger.recordDirectory(name + args[i].replace("-", "") + "-" + p.pid(), Path.of(args[i + 1]));
+                        }
+                    }
+                });
+        ledger.recordDirectory("kube-test", kube.kubeconfigFile().getParent());
     }
 
     private void startScheduler() {
@@ -352,6 +363,28 @@ public final class LocalCluster implements AutoCloseable {
                 return "Ready".equals(c.getType()) && "True".equals(c.getStatus());
             });
         });
+    }
+
+    /**
+     * Runs the cluster until SIGTERM or Ctrl-C, printing how to reach it: the sandbox, and the tests that
+     * kill a running cluster to prove the next start cleans up. The argument is the log directory.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Path logs = Path.of(args.length > 0 ? args[0] : "local-cluster-logs");
+        LocalCluster cluster = start(logs);
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            cluster.close();
+            stopped.countDown();
+        }, "local-cluster-stop"));
+        System.out.println("local-cluster: ready");
+        System.out.println("  KUBECONFIG=" + cluster.kubeconfig());
+        System.out.println("  registry " + cluster.registry() + ", base images " + cluster.baseImage("jre") + ", " + cluster.baseImage("pause"));
+        System.out.println("  PostgreSQL " + cluster.database().adminUrl() + " (user " + cluster.database().user() + "), from pods "
+                + cluster.podJdbcUrl("postgres"));
+        System.out.println("  logs in " + cluster.logDirectory());
+        System.out.flush();
+        stopped.await();
     }
 
     // --- what tests use -----------------------------------------------------------------------
