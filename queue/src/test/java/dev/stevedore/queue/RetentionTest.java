@@ -66,6 +66,34 @@ class RetentionTest {
     }
 
     @Test
+    void aRetentionBatchLocksItsRowsOnceWhateverJoinThePlannerPicks() throws Exception {
+        finished("completed", 3_000, "2 days", null);
+        String delete = new dev.stevedore.queue.internal.JobQueries(queue.schema).deleteFinishedSql(JobState.COMPLETED);
+        String plan;
+        try (java.sql.Connection c = queue.dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            // What stale statistics (a table just truncated and refilled) can lead the planner to: a nested loop whose
+            // inner side is the row-locking subquery, run again for every job. In CI that held one batch for over 60 s.
+            s.execute("SET enable_hashagg = off; SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off; "
+                    + "SET enable_sort = off");
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + delete)) {
+                ps.setLong(1, Duration.ofDays(1).toMillis());
+                ps.setInt(2, 1_000);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    plan = rs.getString(1);
+                }
+            } finally {
+                c.rollback();
+            }
+        }
+        java.util.regex.Matcher lockRows = java.util.regex.Pattern.compile("\"Node Type\": \"LockRows\"[^}]*?\"Actual Loops\": (\\d+)",
+                java.util.regex.Pattern.DOTALL).matcher(plan);
+        assertThat(lockRows.find()).as(plan).isTrue();
+        assertThat(Integer.parseInt(lockRows.group(1))).as("the row-locking scan runs once per batch: %s", plan).isEqualTo(1);
+    }
+
+    @Test
     void listingFailedJobsByErrorOrByTimeReadsAnIndexNotTheHistory() {
         finished("failed", 300_000, "10 days", "HandlerError");
         finished("failed", 20, "10 days", "ProcessPrunedError");

@@ -46,8 +46,9 @@ public final class JobQueries {
                     SELECT id, pruned_retry_limit, pruned_retry_backoff_ms FROM {schema}.processes WHERE id = ? FOR KEY SHARE
                 ),
                 """;
+        // The locking CTEs are MATERIALIZED so their rows are locked once: inlined, a nested loop could re-run them per row.
         String single = me + """
-                next AS (
+                next AS MATERIALIZED (
                     SELECT j.id FROM {schema}.jobs j
                     WHERE j.state = 'available' {queueFilter} AND EXISTS (SELECT 1 FROM me)
                     ORDER BY j.priority, j.run_at, j.id
@@ -71,7 +72,7 @@ public final class JobQueries {
                         FOR UPDATE SKIP LOCKED
                     ) c
                 ),
-                next AS (
+                next AS MATERIALIZED (
                     SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT ?
                 )
                 """ + update);
@@ -104,7 +105,7 @@ public final class JobQueries {
                 WHERE id = ? AND claim_token = ? AND state = 'running'
                 """);
         this.promoteSql = schema.sql("""
-                WITH due AS (
+                WITH due AS MATERIALIZED (
                     SELECT id FROM {schema}.jobs WHERE state = 'scheduled' AND run_at <= now()
                     ORDER BY run_at LIMIT 5000 FOR UPDATE SKIP LOCKED
                 ),
@@ -126,10 +127,13 @@ public final class JobQueries {
         // One statement per state, with the state written in, so each uses its partial index: completed jobs
         // jobs_completed_at, failed and discarded ones jobs_failed_finished_at.
         for (JobState state : new JobState[] {JobState.COMPLETED, JobState.FAILED, JobState.DISCARDED}) {
+            // A materialized CTE locks the batch exactly once. As "id IN (subquery)", stale statistics could make the
+            // planner re-run the locking subquery for every row of the table: one batch then took minutes.
             deleteFinishedSql.put(state, schema.sql("""
-                    DELETE FROM {schema}.jobs WHERE id IN (
+                    WITH doomed AS MATERIALIZED (
                         SELECT id FROM {schema}.jobs WHERE state = '%s' AND finished_at < now() - ? * interval '1 millisecond'
                         LIMIT ? FOR UPDATE SKIP LOCKED)
+                    DELETE FROM {schema}.jobs j USING doomed WHERE j.id = doomed.id
                     """.formatted(state.dbName())));
         }
     }
@@ -254,6 +258,11 @@ public final class JobQueries {
             }
             return ids;
         }
+    }
+
+    /** The statement {@link #deleteFinishedBefore} runs for {@code state}; its parameters are the retention in ms and the batch size. */
+    public String deleteFinishedSql(JobState state) {
+        return deleteFinishedSql.get(state);
     }
 
     /** Deletes up to {@code batch} jobs in {@code state} (completed, failed or discarded) finished before the retention. */
