@@ -56,7 +56,13 @@ class RetentionTest {
 
         long started = System.nanoTime();
         queue.worker(c -> c.queues(java.util.List.of("elsewhere")).failedRetention(Duration.ofDays(1)), HandlerRegistry.builder().build());
-        await().atMost(Duration.ofSeconds(60)).until(() -> queue.count("state IN ('completed', 'failed') AND finished_at < now() - interval '1 day'") == 0);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> queue.count("state IN ('completed', 'failed') AND finished_at < now() - interval '1 day'") == 0);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("rows still due: " + queue.count("finished_at < now() - interval '1 day'") + "; sessions: "
+                    + queue.rows("SELECT state, wait_event_type, wait_event, now() - query_start AS running, query FROM pg_stat_activity "
+                            + "WHERE datname = current_database() AND pid <> pg_backend_pid()"), e);
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("retention deleted 302,000 finished jobs in %.1f s (%.0f rows/s, worker start included)%n", seconds, 302_000 / seconds);
 
@@ -66,15 +72,16 @@ class RetentionTest {
     }
 
     @Test
-    void aRetentionBatchLocksItsRowsOnceWhateverJoinThePlannerPicks() throws Exception {
+    void aRetentionBatchCostsTheBatchNotTheTableWhateverJoinThePlannerPicks() throws Exception {
         finished("completed", 3_000, "2 days", null);
         String delete = new dev.stevedore.queue.internal.JobQueries(queue.schema).deleteFinishedSql(JobState.COMPLETED);
         String plan;
         try (java.sql.Connection c = queue.dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
             // What stale statistics (a table just truncated and refilled) can lead the planner to: a nested loop whose
             // inner side is the row-locking subquery, run again for every job. In CI that held one batch for over 60 s.
+            // Or a plan that filters every row of the table through the whole batch (index scans look dear).
             s.execute("SET enable_hashagg = off; SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off; "
-                    + "SET enable_sort = off");
+                    + "SET enable_sort = off; SET enable_indexscan = off; SET enable_bitmapscan = off");
             c.setAutoCommit(false);
             try (java.sql.PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + delete)) {
                 ps.setLong(1, Duration.ofDays(1).toMillis());
@@ -87,10 +94,17 @@ class RetentionTest {
                 c.rollback();
             }
         }
-        java.util.regex.Matcher lockRows = java.util.regex.Pattern.compile("\"Node Type\": \"LockRows\"[^}]*?\"Actual Loops\": (\\d+)",
-                java.util.regex.Pattern.DOTALL).matcher(plan);
-        assertThat(lockRows.find()).as(plan).isTrue();
-        assertThat(Integer.parseInt(lockRows.group(1))).as("the row-locking scan runs once per batch: %s", plan).isEqualTo(1);
+        // Rows produced over all loops of all plan nodes: a plan linear in the batch, not in table x batch.
+        java.util.regex.Matcher node = java.util.regex.Pattern.compile("\"Actual Rows\": (\\d+),\\s*\"Actual Loops\": (\\d+)").matcher(plan);
+        long work = 0;
+        int nodes = 0;
+        while (node.find()) {
+            work += Long.parseLong(node.group(1)) * Long.parseLong(node.group(2));
+            nodes++;
+        }
+        assertThat(nodes).as(plan).isPositive();
+        assertThat(plan).as("the batch is deleted by ctid").contains("\"Node Type\": \"Tid Scan\"");
+        assertThat(work).as("rows handled by the plan for a batch of 1,000 in a table of 3,000: %s", plan).isLessThan(10_000);
     }
 
     @Test

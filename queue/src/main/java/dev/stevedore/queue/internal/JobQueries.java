@@ -105,12 +105,12 @@ public final class JobQueries {
                 WHERE id = ? AND claim_token = ? AND state = 'running'
                 """);
         this.promoteSql = schema.sql("""
-                WITH due AS MATERIALIZED (
-                    SELECT id FROM {schema}.jobs WHERE state = 'scheduled' AND run_at <= now()
-                    ORDER BY run_at LIMIT 5000 FOR UPDATE SKIP LOCKED
-                ),
-                promoted AS (
-                    UPDATE {schema}.jobs j SET state = 'available' FROM due WHERE j.id = due.id RETURNING j.queue
+                WITH promoted AS (
+                    -- By ctid, as retention deletes: the cost of the batch, whatever the statistics.
+                    UPDATE {schema}.jobs SET state = 'available' WHERE ctid = ANY (ARRAY (
+                        SELECT ctid FROM {schema}.jobs WHERE state = 'scheduled' AND run_at <= now()
+                        ORDER BY run_at LIMIT 5000 FOR UPDATE SKIP LOCKED))
+                    RETURNING queue
                 )
                 SELECT q.queue, pg_notify(?, q.queue) FROM (SELECT DISTINCT queue FROM promoted) q
                 """);
@@ -127,13 +127,14 @@ public final class JobQueries {
         // One statement per state, with the state written in, so each uses its partial index: completed jobs
         // jobs_completed_at, failed and discarded ones jobs_failed_finished_at.
         for (JobState state : new JobState[] {JobState.COMPLETED, JobState.FAILED, JobState.DISCARDED}) {
-            // A materialized CTE locks the batch exactly once. As "id IN (subquery)", stale statistics could make the
-            // planner re-run the locking subquery for every row of the table: one batch then took minutes.
+            // The batch is locked and collected once (an InitPlan), then deleted by ctid: a TID scan costs the batch,
+            // whatever the statistics say. As "id IN (locking subquery)", a join, or "id = ANY(...)", a table just
+            // refilled (stale statistics) got a plan that compared every row of the table with every row of the
+            // batch, or re-ran the locking subquery per row: one batch of 10,000 then took over a minute.
             deleteFinishedSql.put(state, schema.sql("""
-                    WITH doomed AS MATERIALIZED (
-                        SELECT id FROM {schema}.jobs WHERE state = '%s' AND finished_at < now() - ? * interval '1 millisecond'
-                        LIMIT ? FOR UPDATE SKIP LOCKED)
-                    DELETE FROM {schema}.jobs j USING doomed WHERE j.id = doomed.id
+                    DELETE FROM {schema}.jobs WHERE ctid = ANY (ARRAY (
+                        SELECT ctid FROM {schema}.jobs WHERE state = '%s' AND finished_at < now() - ? * interval '1 millisecond'
+                        LIMIT ? FOR UPDATE SKIP LOCKED))
                     """.formatted(state.dbName())));
         }
     }
