@@ -120,7 +120,9 @@ class WorkerPoolOnRealNodeIT {
         }
         if (operator != null) {
             operator.destroy();
-            operator.waitFor(20, TimeUnit.SECONDS);
+            if (!operator.waitFor(20, TimeUnit.SECONDS)) {
+                operator.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // never leave it running past the test
+            }
         }
     }
 
