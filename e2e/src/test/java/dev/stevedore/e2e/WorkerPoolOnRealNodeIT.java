@@ -174,7 +174,7 @@ class WorkerPoolOnRealNodeIT {
         Kubectl.Result user = Kubectl.run(cluster, "exec", "-n", NAMESPACE, "deploy/" + POOL, "--", "id", "-u");
         assertThat(user.exitCode()).as(user.output()).isZero();
         assertThat(user.output().strip()).isEqualTo("185");
-        Kubectl.Result write = Kubectl.run(cluster, "exec", "-n", NAMESPACE, "deploy/" + POOL, "--", "touch", "/home/jboss/written");
+        Kubectl.Result write = Kubectl.run(cluster, "exec", "-n", NAMESPACE, "deploy/" + POOL, "--", "touch", "/written-by-the-test");
         assertThat(write.exitCode()).isNotZero();
         assertThat(write.output()).contains("Read-only file system");
         Kubectl.Result tmp = Kubectl.run(cluster, "exec", "-n", NAMESPACE, "deploy/" + POOL, "--", "touch", "/tmp/written");

@@ -1,23 +1,17 @@
 package dev.stevedore.e2e.cluster;
 
+import dev.stevedore.testkit.kube.LoopbackTls;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /** One long-running process of the local cluster: its log file, its pid in the ledger, a readiness wait. */
 final class Daemon implements AutoCloseable {
@@ -61,7 +55,7 @@ final class Daemon implements AutoCloseable {
 
     /** Waits until {@code url} answers 200; HTTPS with any certificate, since it is our own child on loopback. */
     Daemon awaitHealthy(String url, Duration timeout) {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trustingAnyCertificate())
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(LoopbackTls.trustingAnyCertificate())
                 .connectTimeout(Duration.ofSeconds(1)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
         String[] last = {"no answer"};
@@ -123,27 +117,6 @@ final class Daemon implements AutoCloseable {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
         } catch (IOException e) {
             return "(no log at " + log + ")";
-        }
-    }
-
-    private static SSLContext trustingAnyCertificate() {
-        TrustManager trustAll = new X509ExtendedTrustManager() {
-            @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-            @Override public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-            @Override public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-            @Override public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-            @Override public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-            @Override public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-            @Override public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trustAll}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -300,7 +300,8 @@ final class HostLedger {
         }
     }
 
-    static void run(List<String> command, boolean mayFail) {
+    /** Runs a short command and returns its output; a non-zero exit fails unless {@code mayFail}. */
+    static String run(List<String> command, boolean mayFail) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -311,6 +312,7 @@ final class HostLedger {
             if (process.exitValue() != 0 && !mayFail) {
                 throw new IllegalStateException(String.join(" ", command) + " failed (" + process.exitValue() + "): " + output.strip());
             }
+            return output;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command.get(0), e);
         } catch (InterruptedException e) {

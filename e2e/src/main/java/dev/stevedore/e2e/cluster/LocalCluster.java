@@ -135,7 +135,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private void prepareHost() {
         ledger.recordHostBefore();
-        String routes = output(List.of("ip", "-4", "route", "show", POD_SUBNET));
+        String routes = HostLedger.run(List.of("ip", "-4", "route", "show", POD_SUBNET), false);
         if (!routes.isBlank()) {
             throw new IllegalStateException("the pod subnet " + POD_SUBNET + " is already routed on this machine (" + routes.strip()
                     + "); the local cluster needs it for itself");
@@ -494,20 +494,6 @@ public final class LocalCluster implements AutoCloseable {
         long begin = System.nanoTime();
         step.run();
         timings.put(what, Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)));
-    }
-
-    private static String output(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            process.waitFor(30, TimeUnit.SECONDS);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command.get(0), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static int freePort() {

@@ -2,24 +2,17 @@ package dev.stevedore.testkit.kube;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A real kube-controller-manager process against a test API server, so Deployments produce ReplicaSets
@@ -80,7 +73,7 @@ public final class ControllerManager implements AutoCloseable {
     }
 
     private void awaitHealthy(int port) {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trustingAnyCertificate()).connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(LoopbackTls.trustingAnyCertificate()).connectTimeout(Duration.ofSeconds(1)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/healthz")).timeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
         String lastAnswer = "no answer";
@@ -149,44 +142,6 @@ public final class ControllerManager implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free port for kube-controller-manager", e);
-        }
-    }
-
-    /**
-     * Only for probing our own child process's self-signed /healthz on 127.0.0.1. An extended trust
-     * manager, because the JDK adds host name checks around a plain one.
-     */
-    private static SSLContext trustingAnyCertificate() {
-        TrustManager trustAll = new X509ExtendedTrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trustAll}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
