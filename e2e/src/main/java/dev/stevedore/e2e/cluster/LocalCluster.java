@@ -1,12 +1,14 @@
 package dev.stevedore.e2e.cluster;
 
 import dev.stevedore.testkit.kube.KubeBinaries;
-import dev.stevedore.testkit.kube.TestKubernetes;
+import dev.stevedore.testkit.kube.ControllerManager;
 import dev.stevedore.testkit.postgres.LocalPostgresCluster;
 import dev.stevedore.testkit.postgres.PostgresLocator;
 import dev.stevedore.testkit.postgres.PostgresServer;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -24,13 +26,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real single-node Kubernetes on this machine, for tests and the sandbox: etcd and kube-apiserver (through
- * kube-api-test), kube-controller-manager, kube-scheduler, containerd with runc, and a kubelet that registers
- * one Node; a bridge CNI network on a subnet of its own; a local OCI registry on 127.0.0.1 that holds the
- * base images and what Jib pushes; and a PostgreSQL that listens on the bridge's host address, so Pods reach it.
+ * A real single-node Kubernetes on this machine, for tests and the sandbox: etcd, kube-apiserver (with its own
+ * certificates and ServiceAccount admission, like any cluster), kube-controller-manager, kube-scheduler, containerd
+ * with runc, and a kubelet that registers one Node; a bridge CNI network on a subnet of its own; a local OCI
+ * registry on 127.0.0.1 that holds the base images and what Jib pushes; and a PostgreSQL that listens on the
+ * bridge's host address, so Pods reach it.
  *
- * <p>Pods have no default route: they reach the host (PostgreSQL, the registry is reached by containerd on the
- * host) and each other, nothing else. Needs root, cgroup v1 or v2 with the cgroupfs driver, and the packages
+ * <p>Pods have no default route: they reach the host (PostgreSQL, and the API server at the {@code kubernetes}
+ * Service's ClusterIP, which the host holds; the registry is reached by containerd on the host) and each other,
+ * nothing else. There is no kube-proxy: no other Service's ClusterIP leads anywhere. Needs root, cgroup v1 or v2 with the cgroupfs driver, and the packages
  * {@code .ci/run} installs. Everything it changes on the host is written to a {@link HostLedger} first, and
  * {@link #close()} (or the next start, after a crash) undoes it.
  */
@@ -41,6 +45,11 @@ public final class LocalCluster implements AutoCloseable {
     /** The pods' subnet; the host side of the bridge is {@link #HOST_ADDRESS}. */
     public static final String POD_SUBNET = "10.213.0.0/24";
     public static final String HOST_ADDRESS = "10.213.0.1";
+    /** The Services' subnet; the {@code kubernetes} Service gets its first address, which the host holds on the bridge. */
+    public static final String SERVICE_SUBNET = "10.213.1.0/24";
+    public static final String KUBERNETES_SERVICE_ADDRESS = "10.213.1.1";
+    /** The API server's port: the {@code kubernetes} Service's own, so that Pods reach it at its ClusterIP without a proxy. */
+    public static final int API_SERVER_PORT = 443;
     /** Where the base images live in the local registry. */
     public static final String TEST_IMAGES_GROUP = "stevedore-test";
 
@@ -58,7 +67,8 @@ public final class LocalCluster implements AutoCloseable {
     private FileChannel lockChannel;
     private FileLock lock;
     private LocalPostgresCluster postgres;
-    private TestKubernetes kube;
+    private KubernetesClient client;
+    private Path kubeconfigFile;
     private int registryPort;
 
     private LocalCluster(Path workDir, KubeBinaries binaries, Path imageCache, Path logDirectory) {
@@ -68,8 +78,11 @@ public final class LocalCluster implements AutoCloseable {
         this.logDirectory = logDirectory.toAbsolutePath();
     }
 
-    /** The user cache holds the work directory, so a later run finds an earlier run's leftovers. */
-    static Path cacheRoot() {
+    /**
+     * Stevedore's user cache ({@code ~/.cache/stevedore}): the work directory, so a later run finds an earlier
+     * run's leftovers, and the tools the scripts of {@code e2e/bin} build.
+     */
+    public static Path cacheRoot() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path cache = xdg == null || xdg.isBlank() ? Path.of(System.getProperty("user.home"), ".cache") : Path.of(xdg);
         return cache.resolve("stevedore");
@@ -135,13 +148,17 @@ public final class LocalCluster implements AutoCloseable {
 
     private void prepareHost() {
         ledger.recordHostBefore();
-        String routes = HostLedger.run(List.of("ip", "-4", "route", "show", POD_SUBNET), false);
-        if (!routes.isBlank()) {
-            throw new IllegalStateException("the pod subnet " + POD_SUBNET + " is already routed on this machine (" + routes.strip()
-                    + "); the local cluster needs it for itself");
+        for (String subnet : List.of(POD_SUBNET, SERVICE_SUBNET)) {
+            String routes = HostLedger.run(List.of("ip", "-4", "route", "show", "match", subnet), false).lines()
+                    .filter(route -> !route.startsWith("default")).collect(java.util.stream.Collectors.joining("; "));
+            if (!routes.isBlank()) {
+                throw new IllegalStateException("the subnet " + subnet + " is already routed on this machine (" + routes.strip()
+                        + "); the local cluster needs it for itself");
+            }
         }
         HostLedger.run(List.of("ip", "link", "add", HostLedger.BRIDGE, "type", "bridge"), false);
         HostLedger.run(List.of("ip", "addr", "add", HOST_ADDRESS + "/24", "dev", HostLedger.BRIDGE), false);
+        HostLedger.run(List.of("ip", "addr", "add", KUBERNETES_SERVICE_ADDRESS + "/32", "dev", HostLedger.BRIDGE), false);
         HostLedger.run(List.of("ip", "link", "set", HostLedger.BRIDGE, "up"), false);
         Cgroups.createRoot(HostLedger.CGROUP_ROOT);
     }
@@ -188,7 +205,8 @@ public final class LocalCluster implements AutoCloseable {
                 [host."http://%1$s"]
                   capabilities = ["pull", "resolve", "push"]
                 """.formatted(registryHost));
-        // No default route in the pods (isGateway false, no routes): they reach the host's address and each other only.
+        // No default route in the pods (isGateway false): they reach the host's addresses (its own, and the kubernetes Service's
+        // ClusterIP, routed through it) and each other only.
         write("net.d/10-" + NETWORK_NAME + ".conflist", """
                 {
                   "cniVersion": "0.4.0",
@@ -203,12 +221,13 @@ public final class LocalCluster implements AutoCloseable {
                       "ipam": {
                         "type": "host-local",
                         "dataDir": "%s",
-                        "ranges": [[{"subnet": "%s", "gateway": "%s"}]]
+                        "ranges": [[{"subnet": "%s", "gateway": "%5$s"}]],
+                        "routes": [{"dst": "%6$s", "gw": "%5$s"}]
                       }
                     }
                   ]
                 }
-                """.formatted(NETWORK_NAME, HostLedger.BRIDGE, work.resolve("cni-ipam"), POD_SUBNET, HOST_ADDRESS));
+                """.formatted(NETWORK_NAME, HostLedger.BRIDGE, work.resolve("cni-ipam"), POD_SUBNET, HOST_ADDRESS, SERVICE_SUBNET));
         Path config = write("containerd/config.toml", """
                 version = 2
                 root = "%1$s/containerd/root"
@@ -262,31 +281,95 @@ public final class LocalCluster implements AutoCloseable {
 
     // --- Kubernetes ---------------------------------------------------------------------------
 
+    /**
+     * etcd, kube-apiserver and kube-controller-manager, started here rather than through kube-api-test, whose
+     * fixed flags turn ServiceAccount admission off: Pods here get their ServiceAccount's token and the cluster's
+     * CA like on any cluster, so the operator runs in a Pod with the chart's RBAC and nothing special.
+     */
     private void startControlPlane() {
-        // Reach the kubelet (exec, logs) by the Node's IP: its name is in no DNS, and a lookup would leave the machine.
-        kube = TestKubernetes.withControllerManager()
-                .withApiServerFlags(List.of("--kubelet-preferred-address-types=InternalIP"))
-                .start();
-        // kube-api-test starts etcd and kube-apiserver as our children; record them for a cleanup after a crash.
-        ProcessHandle.current().descendants()
-                .filter(p -> p.info().command().map(c -> c.startsWith(binaries.directory().toString())).orElse(false))
-                .forEach(p -> {
-                    String name = Path.of(p.info().command().orElseThrow()).getFileName().toString();
-                    ledger.recordProcess(name + "-" + p.pid(), p.pid());
-                    // etcd's data and WAL live in temporary directories that only a clean stop removes.
-                    String[] args = p.info().arguments().orElse(new String[0]);
-                    for (int i = 0; i + 1 < args.length; i++) {
-                        if (args[i].matches("--?(data|wal)-dir")) {
-                            ledger.recordDirectory(name + args[i].replace("-", "") + "-" + p.pid(), Path.of(args[i + 1]));
-                        }
-                    }
-                });
-        ledger.recordDirectory("kube-test", kube.kubeconfigFile().getParent());
+        Path work = ledger.workDir();
+        ClusterPki pki = ClusterPki.create(work.resolve("pki"), List.of("127.0.0.1", HOST_ADDRESS, KUBERNETES_SERVICE_ADDRESS));
+        int etcdPort = freePort();
+        int etcdPeerPort = freePort();
+        String etcdUrl = "http://127.0.0.1:" + etcdPort;
+        Daemon etcd = started(Daemon.start(ledger, "etcd", List.of(
+                binaries.binary(KubeBinaries.ETCD).toString(),
+                "--name=" + NETWORK_NAME,
+                "--data-dir=" + work.resolve("etcd"),
+                "--listen-client-urls=" + etcdUrl,
+                "--advertise-client-urls=" + etcdUrl,
+                "--listen-peer-urls=http://127.0.0.1:" + etcdPeerPort,
+                "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeerPort,
+                "--initial-cluster=" + NETWORK_NAME + "=http://127.0.0.1:" + etcdPeerPort,
+                // A throwaway cluster: losing it in a power cut loses nothing.
+                "--unsafe-no-fsync=true",
+                "--log-level=warn"), logFile("etcd")));
+        etcd.awaitHealthy(etcdUrl + "/health", STARTUP);
+
+        requireFreePort(API_SERVER_PORT);
+        Daemon apiServer = started(Daemon.start(ledger, "kube-apiserver", List.of(
+                binaries.binary(KubeBinaries.KUBE_APISERVER).toString(),
+                "--etcd-servers=" + etcdUrl,
+                // Port 443 on every address: the kubernetes Service's ClusterIP (on the bridge) is reached without a
+                // kube-proxy, as the Service's own port.
+                "--bind-address=0.0.0.0",
+                "--secure-port=" + API_SERVER_PORT,
+                "--advertise-address=" + HOST_ADDRESS,
+                "--service-cluster-ip-range=" + SERVICE_SUBNET,
+                "--tls-cert-file=" + pki.apiServerCertificate(),
+                "--tls-private-key-file=" + pki.apiServerKey(),
+                "--client-ca-file=" + pki.caCertificate(),
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                "--service-account-key-file=" + pki.serviceAccountKey(),
+                "--service-account-signing-key-file=" + pki.serviceAccountKey(),
+                "--authorization-mode=Node,RBAC",
+                "--allow-privileged=true",
+                // Reach the kubelet (exec, logs) by the Node's IP: its name is in no DNS, and a lookup would leave the machine.
+                "--kubelet-preferred-address-types=InternalIP",
+                "--v=1"), logFile("kube-apiserver")));
+        apiServer.awaitHealthy("https://127.0.0.1:" + API_SERVER_PORT + "/readyz", STARTUP);
+
+        kubeconfigFile = write("kubeconfig.yaml", pki.adminKubeconfig("https://127.0.0.1:" + API_SERVER_PORT));
+        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(readString(kubeconfigFile))).build();
+        String[] last = {"no default namespace yet"};
+        apiServer.await("serving the default namespace", STARTUP, last, () -> client.namespaces().withName("default").get() != null);
+
+        int managerPort = freePort();
+        List<String> controllers = new ArrayList<>(ControllerManager.CONTROLLERS);
+        // What ServiceAccount admission needs in every namespace: the default ServiceAccount and the CA's ConfigMap.
+        controllers.addAll(List.of("serviceaccount-controller", "root-ca-certificate-publisher-controller"));
+        Daemon manager = started(Daemon.start(ledger, "kube-controller-manager", List.of(
+                binaries.binary(KubeBinaries.KUBE_CONTROLLER_MANAGER).toString(),
+                "--kubeconfig=" + kubeconfigFile,
+                "--authentication-kubeconfig=" + kubeconfigFile,
+                "--authorization-kubeconfig=" + kubeconfigFile,
+                "--leader-elect=false",
+                "--use-service-account-credentials=false",
+                "--controllers=" + String.join(",", controllers),
+                "--root-ca-file=" + pki.caCertificate(),
+                "--bind-address=127.0.0.1",
+                "--secure-port=" + managerPort,
+                // Fast node-loss detection for tests; the kubelet renews its Lease every second.
+                "--node-monitor-period=1s",
+                "--node-monitor-grace-period=6s",
+                "--node-startup-grace-period=10s",
+                "--kube-api-qps=100",
+                "--kube-api-burst=200",
+                "--v=1"), logFile("kube-controller-manager")));
+        manager.awaitHealthy("https://127.0.0.1:" + managerPort + "/healthz", STARTUP);
+        // Pods are refused until their namespace has its default ServiceAccount; the CA's ConfigMap comes with it.
+        String[] missing = {"no default ServiceAccount yet"};
+        manager.await("serving ServiceAccounts", STARTUP, missing, () -> {
+            boolean account = client.serviceAccounts().inNamespace("default").withName("default").get() != null;
+            boolean ca = client.configMaps().inNamespace("default").withName("kube-root-ca.crt").get() != null;
+            missing[0] = "default ServiceAccount " + (account ? "present" : "missing") + ", kube-root-ca.crt " + (ca ? "present" : "missing");
+            return account && ca;
+        });
     }
 
     private void startScheduler() {
         int port = freePort();
-        String kubeconfig = kube.kubeconfigFile().toString();
+        String kubeconfig = kubeconfigFile.toString();
         Daemon scheduler = started(Daemon.start(ledger, "kube-scheduler", List.of(
                 binaries.binary(KubeBinaries.KUBE_SCHEDULER).toString(),
                 "--kubeconfig=" + kubeconfig,
@@ -343,7 +426,7 @@ public final class LocalCluster implements AutoCloseable {
         Daemon kubelet = started(Daemon.start(ledger, "kubelet", List.of(
                 binaries.binary(KubeBinaries.KUBELET).toString(),
                 "--config=" + config,
-                "--kubeconfig=" + kube.kubeconfigFile(),
+                "--kubeconfig=" + kubeconfigFile,
                 "--root-dir=" + work.resolve("kubelet"),
                 "--cert-dir=" + work.resolve("kubelet-pki"),
                 "--hostname-override=" + NODE_NAME,
@@ -352,7 +435,7 @@ public final class LocalCluster implements AutoCloseable {
         kubelet.awaitHealthy("http://127.0.0.1:" + healthzPort + "/healthz", STARTUP);
         String[] last = {"no Node yet"};
         kubelet.await("a Ready node", STARTUP, last, () -> {
-            Node node = kube.client().nodes().withName(NODE_NAME).get();
+            Node node = client.nodes().withName(NODE_NAME).get();
             if (node == null || node.getStatus() == null || node.getStatus().getConditions() == null) {
                 return false;
             }
@@ -390,12 +473,12 @@ public final class LocalCluster implements AutoCloseable {
     // --- what tests use -----------------------------------------------------------------------
 
     public KubernetesClient client() {
-        return kube.client();
+        return client;
     }
 
     /** Admin kubeconfig for kubectl and for processes such as the operator. */
     public Path kubeconfig() {
-        return kube.kubeconfigFile();
+        return kubeconfigFile;
     }
 
     /** host:port of the local registry, for image names. */
@@ -435,11 +518,11 @@ public final class LocalCluster implements AutoCloseable {
     /** Stops everything it started and removes what it made; problems are reported, never thrown. */
     @Override
     public void close() {
-        if (kube != null) {
-            // The kubelet first, so it does not restart what the cleanup removes.
-            daemons.stream().filter(d -> d.name().equals("kubelet")).forEach(d -> d.stop(Duration.ofSeconds(5)));
-            kube.close();
-            kube = null;
+        // The kubelet first, so it does not restart what the cleanup removes.
+        daemons.stream().filter(d -> d.name().equals("kubelet")).forEach(d -> d.stop(Duration.ofSeconds(5)));
+        if (client != null) {
+            client.close();
+            client = null;
         }
         for (int i = daemons.size() - 1; i >= 0; i--) {
             daemons.get(i).stop(Duration.ofSeconds(5));
@@ -494,6 +577,23 @@ public final class LocalCluster implements AutoCloseable {
         long begin = System.nanoTime();
         step.run();
         timings.put(what, Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)));
+    }
+
+    private static String readString(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static void requireFreePort(int port) {
+        try (ServerSocket socket = new ServerSocket(port)) {
+            socket.setReuseAddress(true);
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " is taken on this machine (" + e.getMessage() + "); the local cluster's API server"
+                    + " serves there, as the kubernetes Service's port, so that Pods reach it without a proxy. Stop what listens there.");
+        }
     }
 
     private static int freePort() {
