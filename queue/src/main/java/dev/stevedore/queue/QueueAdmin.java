@@ -238,14 +238,27 @@ public final class QueueAdmin {
                 alive = rs.getLong(1);
                 total = rs.getLong(2);
             }
-            Map<String, QueueStats.QueueDepth> queues = new LinkedHashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(queueDepthSql); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    queues.put(rs.getString(1), new QueueStats.QueueDepth(rs.getLong(2), Math.max(0, rs.getLong(3))));
-                }
-            }
-            return new QueueStats(jobs, queues, alive, total);
+            return new QueueStats(jobs, queueDepths(c), alive, total);
         });
+    }
+
+    /**
+     * Per queue with available jobs: how many, and the age of the oldest (on the database's clock). Reads only the
+     * claim's partial index of available jobs, so it costs the backlog, not the table's history: the operator
+     * exports it as metrics.
+     */
+    public Map<String, QueueStats.QueueDepth> queueDepths() {
+        return query("read queue depths", this::queueDepths);
+    }
+
+    private Map<String, QueueStats.QueueDepth> queueDepths(Connection c) throws SQLException {
+        Map<String, QueueStats.QueueDepth> queues = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(queueDepthSql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                queues.put(rs.getString(1), new QueueStats.QueueDepth(rs.getLong(2), Math.max(0, rs.getLong(3))));
+            }
+        }
+        return queues;
     }
 
     public List<ProcessView> processes() {

@@ -58,8 +58,9 @@ public class WorkerService {
         HandlerRegistry handlers = handlers(settings);
         LOG.infof("handlers: %s", String.join(", ", handlers.names()));
         this.dataSource = dataSource(settings);
-        Gauge.builder("stevedore.slots.busy", this, WorkerService::runningJobs).description("jobs running now").register(metrics);
-        Gauge.builder("stevedore.slots", () -> settings.threads()).description("execution slots").register(metrics);
+        Gauge.builder("stevedore.slots.busy", this, WorkerService::runningJobs).tag("pool", settings.pool()).description("jobs running now")
+                .register(metrics);
+        Gauge.builder("stevedore.slots", () -> settings.threads()).tag("pool", settings.pool()).description("execution slots").register(metrics);
         starter = new Thread(() -> connectAndRun(handlers), "stevedore-start");
         starter.setDaemon(true);
         starter.start();
@@ -73,7 +74,7 @@ public class WorkerService {
                     int applied = QueueMigrator.migrate(dataSource, settings.schema());
                     LOG.infof("schema %s: %s", settings.schema(), applied == 0 ? "up to date" : "applied " + applied + (applied == 1 ? " migration" : " migrations"));
                 }
-                Worker started = Worker.start(dataSource, settings.schema(), workerConfig(settings), handlers, new QueueMetrics(metrics));
+                Worker started = Worker.start(dataSource, settings.schema(), workerConfig(settings), handlers, new QueueMetrics(metrics, settings.pool()));
                 synchronized (this) {
                     if (shuttingDown) {
                         started.stop();

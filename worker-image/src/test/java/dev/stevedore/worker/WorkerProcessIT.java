@@ -73,8 +73,15 @@ class WorkerProcessIT {
         assertThat(stats.get("jobs").get("completed").asLong()).isEqualTo(1000);
         assertThat(stats.get("jobs").get("failed").asLong()).isZero();
         assertThat(stats.get("processes").get("alive").asLong()).isEqualTo(3);
-        String metrics = workers.get(0).get("/q/metrics").body();
-        assertThat(metrics).contains("stevedore_jobs_completed_total{handler=\"sleep\",queue=\"default\"}", "stevedore_slots_busy",
+        cli.run("enqueue", "--queue", "default", "--handler", "fail", "--args", "{\"message\": \"boom\"}", "--max-attempts", "1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli.count("failed") == 1);
+        String metrics = workers.stream().map(w -> w.get("/q/metrics").body()).filter(m -> m.contains("stevedore_jobs_failed_total"))
+                .findFirst().orElseThrow(() -> new AssertionError("no worker counted the failed job"));
+        assertThat(metrics).as("failures by error class").containsPattern(
+                "stevedore_jobs_failed_total\\{error=\"[A-Za-z0-9_.$]+\",handler=\"fail\",pool=\"test/workers\",queue=\"default\"} 1\\.0");
+        // Every queue metric names its pool, as the operator's metrics and the dashboard do.
+        assertThat(metrics).contains("stevedore_jobs_completed_total{handler=\"sleep\",pool=\"test/workers\",queue=\"default\"}",
+                "stevedore_slots_busy{pool=\"test/workers\"}",
                 "stevedore_job_pickup_seconds_bucket", "stevedore_job_execution_seconds_bucket");
     }
 

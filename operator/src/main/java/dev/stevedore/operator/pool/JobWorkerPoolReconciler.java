@@ -5,6 +5,7 @@ import dev.stevedore.operator.prune.DatabaseConnections;
 import dev.stevedore.operator.prune.PodTracker;
 import dev.stevedore.operator.prune.PoolPruning;
 import dev.stevedore.queue.Errors;
+import dev.stevedore.queue.QueueAdmin;
 import dev.stevedore.queue.QueueException;
 import dev.stevedore.queue.QueueSchema;
 import io.fabric8.kubernetes.api.model.Node;
@@ -38,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
@@ -69,17 +72,23 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    PoolMetrics poolMetrics;
+
     private volatile PodTracker pods;
 
     @Override
     public List<EventSource<?, JobWorkerPool>> prepareEventSources(EventSourceContext<JobWorkerPool> context) {
         pods = new PodTracker(context);
+        // A deleted pool is never reconciled again (no finalizer): its gauges go when it leaves the informer's cache.
+        poolMetrics.keepOnly(() -> context.getPrimaryCache().list().map(JobWorkerPoolReconciler::poolName).collect(Collectors.toSet()));
         return List.of(pods);
     }
 
     @Override
     public UpdateControl<JobWorkerPool> reconcile(JobWorkerPool pool, Context<JobWorkerPool> context) {
         metrics.counter("stevedore.operator.reconciles").increment();
+        String poolName = poolName(pool);
         List<String> problems = new ArrayList<>(PoolSettings.of(pool.getSpec()).problems());
         // Read once per reconcile: checked here, then used for the database connection.
         Secret secret = null;
@@ -99,6 +108,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             try {
                 PoolPruning.Round round = pruneDeadWorkers(pool, context, secret);
                 workers = new PoolStatus.Workers(true, "the queue database answers", round.aliveProcesses(), records(round));
+                recordQueueDepths(pool, secret);
                 // Read at least every third of an alive threshold: a worker starting now is seen in time, and the
                 // reads are close enough together to tell a settled database from one that was away in between.
                 Duration cadence = PoolSettings.of(pool.getSpec()).aliveThreshold().dividedBy(3);
@@ -106,7 +116,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
                         : clamp(min(cadence, Duration.between(started, round.recheckAt()).plus(Duration.ofMillis(100))));
             } catch (QueueException | DatabaseConnections.Unresolvable e) {
                 // Uncertain facts: no prune while the database cannot be read.
-                metrics.counter("stevedore.operator.database.errors").increment();
+                metrics.counter("stevedore.operator.database.errors", "pool", poolName).increment();
                 workers = new PoolStatus.Workers(false, "cannot read the queue database, so nothing is pruned: " + Errors.rootMessage(e),
                         null, List.of());
                 recheck = RECHECK_DATABASE_DOWN;
@@ -116,6 +126,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             reportInvalid(pool, problems, context.getClient());
         }
         JobWorkerPoolStatus status = PoolStatus.build(pool, deployment, problems, workers);
+        poolMetrics.record(poolName, status.getReplicas(), status.getReadyReplicas(), workers.aliveProcesses(), workers.databaseReachable());
         UpdateControl<JobWorkerPool> control;
         if (sameStatus(pool.getStatus(), status)) {
             control = UpdateControl.noUpdate();
@@ -130,12 +141,28 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         return control.rescheduleAfter(recheck);
     }
 
+    /** Queue depth for the metrics, at most every {@link PoolMetrics#DEPTH_INTERVAL}; a failed read only leaves the last values. */
+    private void recordQueueDepths(JobWorkerPool pool, Secret secret) {
+        String poolName = poolName(pool);
+        if (!poolMetrics.depthDue(poolName)) {
+            return;
+        }
+        DataSource dataSource = databases.forPool(pool, secret).dataSource();
+        try {
+            QueueSchema schema = new QueueSchema(pool.getSpec().getDatabase().getSchema());
+            List<String> queues = pool.getSpec().getQueues() == null ? List.of("*") : pool.getSpec().getQueues();
+            poolMetrics.recordDepths(poolName, queues, new QueueAdmin(dataSource, schema).queueDepths());
+        } catch (QueueException e) {
+            LOG.debugf("pool %s: queue depth not read: %s", poolName, Errors.rootMessage(e));
+        }
+    }
+
     private PoolPruning.Round pruneDeadWorkers(JobWorkerPool pool, Context<JobWorkerPool> context, Secret secret) {
         KubernetesClient client = context.getClient();
         ResourceID id = ResourceID.fromResource(pool);
         DatabaseConnections.PoolDatabase database = databases.forPool(pool, secret);
         Map<String, Boolean> nodes = new HashMap<>();
-        PoolPruning.Round round = PoolPruning.run(pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName(),
+        PoolPruning.Round round = PoolPruning.run(poolName(pool),
                 database.dataSource(), database.health(), new QueueSchema(pool.getSpec().getDatabase().getSchema()), List.copyOf(context.getSecondaryResources(Pod.class)),
                 pods.deletedPods(id), node -> nodes.computeIfAbsent(node, n -> nodeReady(client, n)));
         pods.forgetExcept(id, round.referencedPodUids());
@@ -148,7 +175,12 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
                     + " jobs failed " + process.failedJobIds() + ", " + process.retriedJobIds().size() + " retried " + process.retriedJobIds();
             LOG.warnf("pool %s/%s: %s", pool.getMetadata().getNamespace(), pool.getMetadata().getName(), message);
             Events.emit(client, pool, "Warning", "ProcessPruned", message);
-            metrics.counter("stevedore.operator.prunes", "reason", p.verdict().reason()).increment();
+            String poolName = poolName(pool);
+            metrics.counter("stevedore.operator.prunes", "pool", poolName, "reason", p.verdict().reason()).increment();
+            metrics.counter("stevedore.operator.pruned.jobs", "pool", poolName, "reason", p.verdict().reason(), "retried", "false")
+                    .increment(process.failedJobIds().size());
+            metrics.counter("stevedore.operator.pruned.jobs", "pool", poolName, "reason", p.verdict().reason(), "retried", "true")
+                    .increment(process.retriedJobIds().size());
             Timer.builder("stevedore.operator.prune.latency").description("from the evidence of death (Pod event or stale heartbeat) to the committed prune")
                     .publishPercentileHistogram().register(metrics).record(Duration.between(p.evidenceAt(), Instant.now()));
         }
@@ -184,6 +216,11 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         } catch (KubernetesClientException e) {
             return null;
         }
+    }
+
+    /** How pools are named in metrics and on process rows: {@code namespace/name}. */
+    static String poolName(JobWorkerPool pool) {
+        return pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName();
     }
 
     private static Duration min(Duration a, Duration b) {

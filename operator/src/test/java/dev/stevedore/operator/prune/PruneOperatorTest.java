@@ -128,6 +128,40 @@ class PruneOperatorTest {
     }
 
     @Test
+    void thePoolsQueueDepthAndAgeAreExportedForItsQueuesOnly(TestDatabase db) throws Exception {
+        JobWorkerPool pool = createPool("depth");
+        pool.getSpec().setQueues(java.util.List.of("mail", "sms"));
+        client.resource(pool).update();
+        JobClient jobs = new JobClient(db.dataSource(), QueueSchema.DEFAULT);
+        for (int i = 0; i < 3; i++) {
+            jobs.enqueue(NewJob.of("mail", "sleep").args("{}").build());
+        }
+        jobs.enqueue(NewJob.of("elsewhere", "sleep").args("{}").build()); // no worker of this pool serves it
+        // The queue's oldest job waited for a minute: backdate it, as the database's clock would have it.
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("UPDATE stevedore.jobs SET run_at = now() - interval '60 seconds' WHERE queue = 'mail'");
+        }
+        String tags = "pool=\"" + NS + "/depth\",queue=";
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            String metrics = metrics();
+            assertThat(metrics).contains("stevedore_queue_available_jobs{" + tags + "\"mail\"} 3.0",
+                    "stevedore_queue_available_jobs{" + tags + "\"sms\"} 0.0").doesNotContain(tags + "\"elsewhere\"");
+            assertThat(metrics).containsPattern("stevedore_queue_oldest_available_age_seconds\\{" + java.util.regex.Pattern.quote(tags)
+                    + "\"mail\"} 6\\d\\.\\d+");
+        });
+        client.resource(pool).delete();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(metrics()).as("a deleted pool's gauges go with it")
+                .doesNotContain("pool=\"" + NS + "/depth\""));
+    }
+
+    private static String metrics() throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getValue("quarkus.http.test-port", Integer.class) + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
     void aKilledWorkerWhosePodIsDeletedIsPrunedWithinTwoSeconds(TestDatabase db) throws Exception {
         createPool("crashers");
         Pod pod = runningPod("crashers", "crashers-7d9f-a");
@@ -166,8 +200,12 @@ class PruneOperatorTest {
                 java.net.URI.create("http://localhost:" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
                         .getValue("quarkus.http.test-port", Integer.class) + "/q/metrics")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).contains("stevedore_operator_prunes_total{reason=\"PodDeleted\"}", "stevedore_operator_prune_latency_seconds_bucket",
-                "stevedore_operator_reconciles_total");
+        String poolTag = "pool=\"" + NS + "/crashers\"";
+        assertThat(metrics).contains("stevedore_operator_prunes_total{" + poolTag + ",reason=\"PodDeleted\"} 1.0",
+                "stevedore_operator_pruned_jobs_total{" + poolTag + ",reason=\"PodDeleted\",retried=\"false\"} 1.0",
+                "stevedore_operator_prune_latency_seconds_bucket", "stevedore_operator_reconciles_total",
+                "stevedore_pool_database_reachable{" + poolTag + "} 1.0", "stevedore_pool_alive_processes{" + poolTag + "} 0.0",
+                "stevedore_operator_database_errors_total{" + poolTag + "} 0.0");
         assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
             assertThat(e.getReason()).isEqualTo("ProcessPruned");
             assertThat(e.getInvolvedObject().getName()).isEqualTo("crashers");
