@@ -15,10 +15,20 @@ final class Kubectl {
     private Kubectl() {}
 
     static Result run(LocalCluster cluster, String... args) {
+        return runWithInput(cluster, null, args);
+    }
+
+    /** kubectl with {@code input} on its standard input ({@code apply -f -}), or none when null. */
+    static Result runWithInput(LocalCluster cluster, String input, String... args) {
         List<String> command = new ArrayList<>(List.of(cluster.kubectlBinary().toString(), "--kubeconfig=" + cluster.kubeconfig()));
         command.addAll(List.of(args));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            try (var stdin = process.getOutputStream()) {
+                if (input != null) {
+                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                }
+            }
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -1,0 +1,228 @@
+package dev.stevedore.e2e;
+
+import static dev.stevedore.e2e.OperatorInstall.OPERATOR_NAMESPACE;
+import static dev.stevedore.e2e.OperatorInstall.POOL;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.stevedore.e2e.cluster.LocalCluster;
+import dev.stevedore.queue.QueueMigrator;
+import dev.stevedore.queue.QueueSchema;
+import dev.stevedore.testkit.postgres.TestDatabase;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.stevedore.queue.JobClient;
+import dev.stevedore.queue.JobState;
+import dev.stevedore.queue.NewJob;
+import dev.stevedore.queue.QueueAdmin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The chart as a platform team uses it, on the real node: {@code helm install} runs the operator as a Pod from
+ * its image, under the chart's RBAC and ServiceAccount, with its ServiceMonitor, PodMonitor and PrometheusRule; the
+ * example pool becomes Ready workers; the workers and the operator export every metric the dashboard and the alerts
+ * read; {@code helm upgrade} rolls the operator; {@code helm uninstall} removes it and leaves the CRD and the pools.
+ */
+@ExtendWith(RealNode.class)
+@Order(3)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HelmInstallIT {
+
+    private static final String RELEASE = "stevedore-operator";
+    private static final String POOL_NAMESPACE = "helm-e2e";
+
+    private static LocalCluster cluster;
+    private static KubernetesClient client;
+    private static TestDatabase db;
+    private static String operatorImage;
+    private static DataSource dataSource;
+
+    @BeforeAll
+    static void aDatabaseWithTheQueueTablesAndThePrometheusOperatorsCrds() throws Exception {
+        cluster = RealNode.cluster();
+        client = cluster.client();
+        operatorImage = RealNode.images().operator();
+        db = cluster.database().createDatabase("e2e_helm");
+        PGSimpleDataSource pg = new PGSimpleDataSource();
+        pg.setURL(db.jdbcUrl());
+        pg.setUser(db.user());
+        pg.setPassword(db.password());
+        QueueMigrator.migrate(pg, QueueSchema.DEFAULT);
+        dataSource = pg;
+        // The chart's ServiceMonitor, PodMonitor and PrometheusRule are installed for real, against the published CRDs.
+        OperatorInstall.installPublishedCrds(cluster, "prometheus-operator-", "servicemonitors", "podmonitors", "prometheusrules");
+    }
+
+    @AfterAll
+    static void removeWhatTheTestMade() {
+        if (client == null) {
+            return;
+        }
+        Helm.run(cluster, "uninstall", RELEASE, "-n", OPERATOR_NAMESPACE, "--wait");
+        client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool").inNamespace(POOL_NAMESPACE).delete();
+        client.namespaces().withName(POOL_NAMESPACE).delete();
+        client.namespaces().withName(OPERATOR_NAMESPACE).delete();
+        await().atMost(Duration.ofMinutes(2)).until(() -> client.namespaces().withName(POOL_NAMESPACE).get() == null
+                && client.namespaces().withName(OPERATOR_NAMESPACE).get() == null);
+    }
+
+    @Test
+    @Order(1)
+    void helmInstallRunsTheOperatorAsAReadyPodFromItsImage() {
+        String repository = operatorImage.substring(0, operatorImage.lastIndexOf(':'));
+        String tag = operatorImage.substring(operatorImage.lastIndexOf(':') + 1);
+        Helm.Result install = Helm.run(cluster, "install", RELEASE, Helm.chart().toString(), "--namespace", OPERATOR_NAMESPACE,
+                "--create-namespace", "--set", "image.repository=" + repository, "--set", "image.tag=" + tag,
+                "--set", "metrics.service.enabled=true,metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true",
+                "--set", "metrics.prometheusRule.enabled=true", "--wait", "--timeout", "3m")
+                .requireSuccess("helm install");
+        assertThat(install.output()).contains("STATUS: deployed", "kubectl get jobworkerpools");
+        for (String kind : List.of("servicemonitor", "podmonitor", "prometheusrule")) {
+            Kubectl.Result get = Kubectl.run(cluster, "get", kind, "-n", OPERATOR_NAMESPACE, "-o", "name");
+            assertThat(get.output()).as("the chart's %s", kind).contains(kind + ".monitoring.coreos.com/stevedore-operator");
+        }
+
+        Pod operator = OperatorInstall.awaitReadyOperators(client, 1, operatorImage).get(0);
+        assertThat(operator.getSpec().getServiceAccountName()).isEqualTo(RELEASE);
+        assertThat(operator.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
+        Kubectl.Result id = Kubectl.run(cluster, "exec", "-n", OPERATOR_NAMESPACE, operator.getMetadata().getName(), "--", "id", "-u");
+        assertThat(id.output().strip()).as("the image's user").isEqualTo("185");
+    }
+
+    @Test
+    @Order(2)
+    void theExamplePoolBecomesReadyWorkerPodsShownByKubectlGetJwp() throws Exception {
+        OperatorInstall.applyExamplePool(cluster, POOL_NAMESPACE, db, 2);
+        String shown = OperatorInstall.awaitPoolShown(cluster, POOL_NAMESPACE, 2);
+        System.out.println("kubectl get jwp -n " + POOL_NAMESPACE + "\n" + shown);
+        assertThat(client.pods().inNamespace(POOL_NAMESPACE).withLabel("stevedore.dev/pool", POOL).list().getItems())
+                .hasSize(2).allMatch(OperatorInstall::ready);
+    }
+
+    @Test
+    @Order(3)
+    void everyMetricTheDashboardAndTheAlertsUseIsExportedByTheWorkersAndTheOperator() throws Exception {
+        // A pool with the demo handlers, so that completions, failures, retries and a prune all happen for real.
+        Kubectl.Result applied = Kubectl.runWithInput(cluster, """
+                apiVersion: stevedore.dev/v1alpha1
+                kind: JobWorkerPool
+                metadata:
+                  name: demo
+                spec:
+                  image: %s
+                  replicas: 2
+                  queues: [demo]
+                  threads: 2
+                  database: {secretName: queue-db}
+                  heartbeatInterval: 1s
+                  aliveThreshold: 5s
+                  template:
+                    env:
+                      - {name: STEVEDORE_DEMO_HANDLERS, value: "true"}
+                    resources:
+                      requests: {cpu: 50m, memory: 256Mi}
+                      limits: {memory: 384Mi}
+                """.formatted(RealNode.images().worker()), "apply", "-n", POOL_NAMESPACE, "-f", "-");
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+        await().atMost(OperatorInstall.POD_START).until(() -> demoWorkers().size() == 2 && demoWorkers().stream().allMatch(OperatorInstall::ready));
+
+        JobClient jobs = new JobClient(dataSource, QueueSchema.DEFAULT);
+        for (int i = 0; i < 10; i++) {
+            jobs.enqueue(NewJob.of("demo", "sleep").args("{\"ms\": 50}").build());
+        }
+        jobs.enqueue(NewJob.of("demo", "fail").args("{\"message\": \"for good\"}").maxAttempts(1).build());
+        jobs.enqueue(NewJob.of("demo", "fail").args("{\"message\": \"retried, then for good\"}").maxAttempts(2).build());
+        QueueAdmin admin = new QueueAdmin(dataSource, QueueSchema.DEFAULT);
+        await().atMost(Duration.ofSeconds(60)).until(() -> admin.stats().jobs().get(JobState.COMPLETED) >= 10
+                && admin.stats().jobs().get(JobState.FAILED) == 2);
+        Set<String> exposed = new TreeSet<>();
+        for (Pod worker : demoWorkers()) {
+            exposed.addAll(MonitoringAssets.exposed(scrape(worker)));
+        }
+
+        // A worker dies mid-job (the JVM halts with 137, as the kernel's SIGKILL would): the operator prunes it.
+        long crash = jobs.enqueue(NewJob.of("demo", "crash").args("{\"exitCode\": 137}").maxAttempts(1).build()).orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).until(() -> admin.show(crash).orElseThrow().state() == JobState.FAILED);
+        assertThat(admin.show(crash).orElseThrow().lastError().errorClass()).isEqualTo("ProcessPrunedError");
+        Pod operator = OperatorInstall.operatorPods(client).get(0);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(scrape(operator)).contains("stevedore_operator_pruned_jobs_total{pool=\"" + POOL_NAMESPACE + "/demo\""));
+        exposed.addAll(MonitoringAssets.exposed(scrape(operator)));
+
+        Set<String> used = MonitoringAssets.metricNames();
+        System.out.println("metrics the dashboard and the alerts use: " + used);
+        assertThat(used).as("the dashboard and the alerts read Stevedore's metrics").hasSizeGreaterThan(10);
+        assertThat(exposed).as("every metric the dashboard and alerts use is exported by a worker or the operator").containsAll(used);
+    }
+
+    private static List<Pod> demoWorkers() {
+        return client.pods().inNamespace(POOL_NAMESPACE).withLabel("stevedore.dev/pool", "demo").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    /** GET /q/metrics of a Pod, at its IP on the pod network: what a Prometheus in the cluster would scrape. */
+    private static String scrape(Pod pod) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + pod.getStatus().getPodIP() + ":8080/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    @Test
+    @Order(4)
+    void helmUpgradeWithAChangedValueRollsTheOperator() {
+        Pod before = OperatorInstall.operatorPods(client).get(0);
+        Helm.run(cluster, "upgrade", RELEASE, Helm.chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
+                "--set", "logLevel=DEBUG", "--wait", "--timeout", "3m").requireSuccess("helm upgrade");
+
+        List<Pod> after = OperatorInstall.awaitReadyOperators(client, 1, operatorImage);
+        assertThat(after.get(0).getMetadata().getName()).as("a new operator Pod").isNotEqualTo(before.getMetadata().getName());
+        assertThat(after.get(0).getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
+                .contains(org.assertj.core.groups.Tuple.tuple("QUARKUS_LOG_CATEGORY__DEV_STEVEDORE__LEVEL", "DEBUG"));
+        assertThat(Helm.run(cluster, "history", RELEASE, "-n", OPERATOR_NAMESPACE).requireSuccess("helm history").output())
+                .contains("Upgrade complete");
+
+        // The new operator manages the pool: a scale through the scale subresource is carried out and shown.
+        Kubectl.Result scale = Kubectl.run(cluster, "scale", "jwp/" + POOL, "-n", POOL_NAMESPACE, "--replicas=1");
+        assertThat(scale.exitCode()).as(scale.output()).isZero();
+        OperatorInstall.awaitPoolShown(cluster, POOL_NAMESPACE, 1);
+    }
+
+    @Test
+    @Order(5)
+    void helmUninstallRemovesTheOperatorAndLeavesTheCrdAndThePools() {
+        Helm.run(cluster, "uninstall", RELEASE, "--namespace", OPERATOR_NAMESPACE, "--wait").requireSuccess("helm uninstall");
+
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            assertThat(OperatorInstall.operatorPods(client)).isEmpty();
+            assertThat(client.apps().deployments().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get()).isNull();
+            assertThat(client.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get()).isNull();
+            assertThat(client.rbac().clusterRoles().withName(RELEASE).get()).isNull();
+            assertThat(client.rbac().clusterRoleBindings().withName(RELEASE).get()).isNull();
+        });
+        assertThat(client.apiextensions().v1().customResourceDefinitions().withName("jobworkerpools.stevedore.dev").get())
+                .as("the CRD stays (Helm never deletes what crds/ installed)").isNotNull();
+        assertThat(client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool").inNamespace(POOL_NAMESPACE)
+                .withName(POOL).get()).as("the pool stays").isNotNull();
+        assertThat(client.pods().inNamespace(POOL_NAMESPACE).withLabel("stevedore.dev/pool", POOL).list().getItems())
+                .as("its workers keep running").hasSize(1).allMatch(OperatorInstall::ready);
+    }
+}
