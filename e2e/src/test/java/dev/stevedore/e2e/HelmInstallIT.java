@@ -32,7 +32,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The chart as a platform team uses it, on the real node: {@code helm install} runs the operator as a Pod from
@@ -60,12 +59,8 @@ class HelmInstallIT {
         client = cluster.client();
         operatorImage = RealNode.images().operator();
         db = cluster.database().createDatabase("e2e_helm");
-        PGSimpleDataSource pg = new PGSimpleDataSource();
-        pg.setURL(db.jdbcUrl());
-        pg.setUser(db.user());
-        pg.setPassword(db.password());
-        QueueMigrator.migrate(pg, QueueSchema.DEFAULT);
-        dataSource = pg;
+        dataSource = db.dataSource();
+        QueueMigrator.migrate(dataSource, QueueSchema.DEFAULT);
         // The chart's ServiceMonitor, PodMonitor and PrometheusRule are installed for real, against the published CRDs.
         OperatorInstall.installPublishedCrds(cluster, "prometheus-operator-", "servicemonitors", "podmonitors", "prometheusrules");
     }

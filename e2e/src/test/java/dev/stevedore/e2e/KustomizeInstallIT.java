@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The GitOps path on the real node: the kustomize base applied with {@code kubectl apply -k} (through an overlay
@@ -45,11 +44,7 @@ class KustomizeInstallIT {
         cluster = RealNode.cluster();
         client = cluster.client();
         db = cluster.database().createDatabase("e2e_kustomize");
-        PGSimpleDataSource pg = new PGSimpleDataSource();
-        pg.setURL(db.jdbcUrl());
-        pg.setUser(db.user());
-        pg.setPassword(db.password());
-        QueueMigrator.migrate(pg, QueueSchema.DEFAULT);
+        QueueMigrator.migrate(db.dataSource(), QueueSchema.DEFAULT);
 
         String image = RealNode.images().operator();
         overlay = Path.of("target", "kustomize-overlay").toAbsolutePath();

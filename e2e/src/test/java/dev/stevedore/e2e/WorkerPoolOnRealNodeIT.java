@@ -39,7 +39,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The worker image on a real node: a JobWorkerPool reconciled by the packaged operator becomes real Pods,
@@ -68,11 +67,7 @@ class WorkerPoolOnRealNodeIT {
         cluster = RealNode.cluster();
         client = cluster.client();
         db = cluster.database().createDatabase("e2e_pool");
-        PGSimpleDataSource pg = new PGSimpleDataSource();
-        pg.setURL(db.jdbcUrl());
-        pg.setUser(db.user());
-        pg.setPassword(db.password());
-        dataSource = pg;
+        dataSource = db.dataSource();
         QueueMigrator.migrate(dataSource, QueueSchema.DEFAULT);
 
         client.resource(new SecretBuilder().withNewMetadata().withName("queue-db").withNamespace(NAMESPACE).endMetadata()
