@@ -11,6 +11,7 @@ import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.testkit.postgres.TestDatabase;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.stevedore.queue.JobClient;
 import dev.stevedore.queue.JobState;
@@ -203,6 +204,22 @@ class HelmInstallIT {
 
     @Test
     @Order(5)
+    void withTwoReplicasOneLeadsThroughItsLeaseAndBothAreReady() {
+        Helm.run(cluster, "upgrade", RELEASE, Helm.chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
+                "--set", "replicaCount=2", "--wait", "--timeout", "3m").requireSuccess("helm upgrade to 2 replicas");
+
+        List<Pod> operators = OperatorInstall.awaitReadyOperators(client, 2, operatorImage);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            Lease lease = client.leases().inNamespace(OPERATOR_NAMESPACE).withName("stevedore-operator-leader").get();
+            assertThat(lease).as("the leader's Lease in the operator's namespace").isNotNull();
+            assertThat(lease.getSpec().getHolderIdentity()).isIn(operators.stream().map(p -> p.getMetadata().getName()).toList());
+        });
+        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get())
+                .as("with 2 replicas, a budget keeps one through node drains").isNotNull();
+    }
+
+    @Test
+    @Order(6)
     void helmUninstallRemovesTheOperatorAndLeavesTheCrdAndThePools() {
         Helm.run(cluster, "uninstall", RELEASE, "--namespace", OPERATOR_NAMESPACE, "--wait").requireSuccess("helm uninstall");
 
