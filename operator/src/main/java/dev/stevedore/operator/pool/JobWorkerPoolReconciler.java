@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -127,18 +128,19 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         }
         JobWorkerPoolStatus status = PoolStatus.build(pool, deployment, problems, workers);
         poolMetrics.record(poolName, status.getReplicas(), status.getReadyReplicas(), workers.aliveProcesses(), workers.databaseReachable());
-        UpdateControl<JobWorkerPool> control;
-        if (sameStatus(pool.getStatus(), status)) {
-            control = UpdateControl.noUpdate();
-        } else {
+        if (!sameStatus(pool.getStatus(), status)) {
             JobWorkerPool patch = new JobWorkerPool();
             patch.getMetadata().setName(pool.getMetadata().getName());
             patch.getMetadata().setNamespace(pool.getMetadata().getNamespace());
             patch.setStatus(status);
-            control = UpdateControl.patchStatus(patch);
+            // The status accumulates (prunedTotal, recentPrunes), so the next reconcile must start from this one. A plain
+            // patchStatus does not wait for the informer: a reconcile right after it (the killed worker's Pod changes
+            // several times in a second) read the old status and wrote the prune away. This patch is fenced by the
+            // resourceVersion it was computed from, and returns once the cache holds the result.
+            PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(pool, patch, context);
         }
         // Heartbeats age without any event: look again when the next verdict is due.
-        return control.rescheduleAfter(recheck);
+        return UpdateControl.<JobWorkerPool>noUpdate().rescheduleAfter(recheck);
     }
 
     /** Queue depth for the metrics, at most every {@link PoolMetrics#DEPTH_INTERVAL}; a failed read only leaves the last values. */
