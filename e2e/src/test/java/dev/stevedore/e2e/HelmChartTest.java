@@ -1,5 +1,6 @@
 package dev.stevedore.e2e;
 
+import dev.stevedore.e2e.install.Helm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,9 +44,9 @@ class HelmChartTest {
         for (List<String> values : List.of(List.<String>of(), List.of("--set", "watchNamespaces={team-a,team-b}"),
                 List.of("--set", "metrics.service.enabled=true,metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true,"
                         + "metrics.prometheusRule.enabled=true,replicaCount=2"))) {
-            List<String> args = new ArrayList<>(List.of("lint", "--strict", Helm.chart().toString()));
+            List<String> args = new ArrayList<>(List.of("lint", "--strict", RealNode.helm().chart().toString()));
             args.addAll(values);
-            Helm.Result lint = Helm.run(args.toArray(String[]::new)).requireSuccess("helm lint " + values);
+            Helm.Result lint = RealNode.helm().run(args.toArray(String[]::new)).requireSuccess("helm lint " + values);
             assertThat(lint.output()).contains("1 chart(s) linted, 0 chart(s) failed").doesNotContain("[WARNING]", "[ERROR]");
         }
     }
@@ -53,7 +54,7 @@ class HelmChartTest {
     @Test
     void theCrdIsTheOneTheOperatorGenerates() throws Exception {
         Path committed = RealNode.projectDir().resolve("crds/jobworkerpools.stevedore.dev-v1.yml");
-        Path inChart = Helm.chart().resolve("crds/jobworkerpools.stevedore.dev-v1.yml");
+        Path inChart = RealNode.helm().chart().resolve("crds/jobworkerpools.stevedore.dev-v1.yml");
         assertThat(Files.readString(inChart))
                 .as("the chart's CRD must be crds/%s as generated; copy it: cp %s %s", committed.getFileName(), committed, inChart)
                 .isEqualTo(Files.readString(committed));
@@ -155,7 +156,7 @@ class HelmChartTest {
 
         @Test
         void aServiceMonitorWithoutItsServiceIsRefusedWithTheFix() {
-            Helm.Result result = Helm.run("template", RELEASE, Helm.chart().toString(), "--set", "metrics.serviceMonitor.enabled=true");
+            Helm.Result result = RealNode.helm().run("template", RELEASE, RealNode.helm().chart().toString(), "--set", "metrics.serviceMonitor.enabled=true");
             assertThat(result.exitCode()).isNotZero();
             assertThat(result.output()).contains("metrics.serviceMonitor.enabled needs metrics.service.enabled=true");
         }
@@ -193,7 +194,7 @@ class HelmChartTest {
         }
 
         private JsonNode showOnly(String template, String values) throws Exception {
-            String yaml = Helm.run("template", RELEASE, Helm.chart().toString(), "--namespace", NAMESPACE, "--show-only", template, "--set", values)
+            String yaml = RealNode.helm().run("template", RELEASE, RealNode.helm().chart().toString(), "--namespace", NAMESPACE, "--show-only", template, "--set", values)
                     .requireSuccess("helm template").output();
             return new ObjectMapper(new YAMLFactory()).readTree(yaml);
         }
@@ -228,7 +229,7 @@ class HelmChartTest {
         }
 
         private void assertRefused(String set, String... messageParts) {
-            Helm.Result result = Helm.run("template", RELEASE, Helm.chart().toString(), "--set", set);
+            Helm.Result result = RealNode.helm().run("template", RELEASE, RealNode.helm().chart().toString(), "--set", set);
             assertThat(result.exitCode()).as(result.output()).isNotZero();
             assertThat(result.output()).contains("values don't meet the specifications of the schema").contains(messageParts);
         }
@@ -237,9 +238,9 @@ class HelmChartTest {
     // --- helpers --------------------------------------------------------------------------------
 
     static List<HasMetadata> template(String... values) {
-        List<String> args = new ArrayList<>(List.of("template", RELEASE, Helm.chart().toString(), "--namespace", NAMESPACE));
+        List<String> args = new ArrayList<>(List.of("template", RELEASE, RealNode.helm().chart().toString(), "--namespace", NAMESPACE));
         args.addAll(List.of(values));
-        return parse(Helm.run(args.toArray(String[]::new)).requireSuccess("helm template").output());
+        return parse(RealNode.helm().run(args.toArray(String[]::new)).requireSuccess("helm template").output());
     }
 
     static List<HasMetadata> parse(String yaml) {
@@ -294,7 +295,7 @@ class HelmChartTest {
 
     private static String chartAppVersion() {
         try {
-            return Files.readAllLines(Helm.chart().resolve("Chart.yaml")).stream().filter(l -> l.startsWith("appVersion:"))
+            return Files.readAllLines(RealNode.helm().chart().resolve("Chart.yaml")).stream().filter(l -> l.startsWith("appVersion:"))
                     .map(l -> l.substring("appVersion:".length()).strip().replace("\"", "")).findFirst().orElseThrow();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -1,5 +1,6 @@
 package dev.stevedore.e2e;
 
+import dev.stevedore.e2e.install.Helm;
 import static dev.stevedore.e2e.OperatorInstall.OPERATOR_NAMESPACE;
 import static dev.stevedore.e2e.OperatorInstall.POOL;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,7 +72,7 @@ class HelmInstallIT {
         if (client == null) {
             return;
         }
-        Helm.run(cluster, "uninstall", RELEASE, "-n", OPERATOR_NAMESPACE, "--wait");
+        RealNode.helm().run(cluster, "uninstall", RELEASE, "-n", OPERATOR_NAMESPACE, "--wait");
         client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool").inNamespace(POOL_NAMESPACE).delete();
         client.namespaces().withName(POOL_NAMESPACE).delete();
         client.namespaces().withName(OPERATOR_NAMESPACE).delete();
@@ -84,7 +85,7 @@ class HelmInstallIT {
     void helmInstallRunsTheOperatorAsAReadyPodFromItsImage() {
         String repository = operatorImage.substring(0, operatorImage.lastIndexOf(':'));
         String tag = operatorImage.substring(operatorImage.lastIndexOf(':') + 1);
-        Helm.Result install = Helm.run(cluster, "install", RELEASE, Helm.chart().toString(), "--namespace", OPERATOR_NAMESPACE,
+        Helm.Result install = RealNode.helm().run(cluster, "install", RELEASE, RealNode.helm().chart().toString(), "--namespace", OPERATOR_NAMESPACE,
                 "--create-namespace", "--set", "image.repository=" + repository, "--set", "image.tag=" + tag,
                 "--set", "metrics.service.enabled=true,metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true",
                 "--set", "metrics.prometheusRule.enabled=true", "--wait", "--timeout", "3m")
@@ -186,14 +187,14 @@ class HelmInstallIT {
     @Order(4)
     void helmUpgradeWithAChangedValueRollsTheOperator() {
         Pod before = OperatorInstall.operatorPods(client).get(0);
-        Helm.run(cluster, "upgrade", RELEASE, Helm.chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
+        RealNode.helm().run(cluster, "upgrade", RELEASE, RealNode.helm().chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
                 "--set", "logLevel=DEBUG", "--wait", "--timeout", "3m").requireSuccess("helm upgrade");
 
         List<Pod> after = OperatorInstall.awaitReadyOperators(client, 1, operatorImage);
         assertThat(after.get(0).getMetadata().getName()).as("a new operator Pod").isNotEqualTo(before.getMetadata().getName());
         assertThat(after.get(0).getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
                 .contains(org.assertj.core.groups.Tuple.tuple("QUARKUS_LOG_CATEGORY__DEV_STEVEDORE__LEVEL", "DEBUG"));
-        assertThat(Helm.run(cluster, "history", RELEASE, "-n", OPERATOR_NAMESPACE).requireSuccess("helm history").output())
+        assertThat(RealNode.helm().run(cluster, "history", RELEASE, "-n", OPERATOR_NAMESPACE).requireSuccess("helm history").output())
                 .contains("Upgrade complete");
 
         // The new operator manages the pool: a scale through the scale subresource is carried out and shown.
@@ -205,7 +206,7 @@ class HelmInstallIT {
     @Test
     @Order(5)
     void withTwoReplicasOneLeadsThroughItsLeaseAndBothAreReady() {
-        Helm.run(cluster, "upgrade", RELEASE, Helm.chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
+        RealNode.helm().run(cluster, "upgrade", RELEASE, RealNode.helm().chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
                 "--set", "replicaCount=2", "--wait", "--timeout", "3m").requireSuccess("helm upgrade to 2 replicas");
 
         List<Pod> operators = OperatorInstall.awaitReadyOperators(client, 2, operatorImage);
@@ -221,7 +222,7 @@ class HelmInstallIT {
     @Test
     @Order(6)
     void helmUninstallRemovesTheOperatorAndLeavesTheCrdAndThePools() {
-        Helm.run(cluster, "uninstall", RELEASE, "--namespace", OPERATOR_NAMESPACE, "--wait").requireSuccess("helm uninstall");
+        RealNode.helm().run(cluster, "uninstall", RELEASE, "--namespace", OPERATOR_NAMESPACE, "--wait").requireSuccess("helm uninstall");
 
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
             assertThat(OperatorInstall.operatorPods(client)).isEmpty();

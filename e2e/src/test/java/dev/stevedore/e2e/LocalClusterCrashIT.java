@@ -9,16 +9,12 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -29,13 +25,9 @@ import org.junit.jupiter.api.Test;
 @Order(1)
 class LocalClusterCrashIT {
 
-    private static final List<String> KERNEL_SETTINGS = List.of("vm.overcommit_memory", "vm.panic_on_oom", "kernel.panic",
-            "kernel.panic_on_oops", "kernel.keys.root_maxkeys", "kernel.keys.root_maxbytes");
-    private static final Path WORK_DIR = Path.of(System.getProperty("user.home"), ".cache", "stevedore", "local-cluster");
-
     @Test
     void aClusterKilledWithSigkillIsCleanedUpByTheNextStartAndTheHostIsLeftAsItWas() throws Exception {
-        Map<String, String> kernelBefore = kernelSettings();
+        Map<String, String> kernelBefore = HostState.kernelSettings();
         Path crashedLogs = Path.of("target", "crashed-cluster").toAbsolutePath();
         Files.createDirectories(crashedLogs);
         Path output = Path.of("target", "crashed-cluster.out").toAbsolutePath();
@@ -63,7 +55,7 @@ class LocalClusterCrashIT {
             crashed.toHandle().destroyForcibly(); // SIGKILL: no shutdown hook, nothing cleaned up
             crashed.waitFor(30, TimeUnit.SECONDS);
         }
-        assertThat(kubelet()).as("the kubelet outlives the killed JVM").isPresent();
+        assertThat(HostState.kubelet()).as("the kubelet outlives the killed JVM").isPresent();
         assertThat(containerProcess()).as("so does the container").isPresent();
         assertThat(Path.of("/sys/class/net/stv0")).exists();
 
@@ -73,51 +65,12 @@ class LocalClusterCrashIT {
             assertThat(next.client().pods().inNamespace("default").list().getItems()).as("a fresh etcd").isEmpty();
         }
 
-        assertThat(kubelet()).isEmpty();
-        assertThat(ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(WORK_DIR.toString())).map(LocalClusterCrashIT::commandLine))
-                .as("no process of ours is left").isEmpty();
-        assertThat(Path.of("/sys/class/net/stv0")).doesNotExist();
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            assertThat(hierarchies.map(h -> h.resolve("stevedore-e2e"))).allSatisfy(dir -> assertThat(dir).doesNotExist());
-        }
-        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(WORK_DIR.toString());
-        assertThat(WORK_DIR).doesNotExist();
-        assertThat(kernelSettings()).isEqualTo(kernelBefore);
+        HostState.assertLeftAsItWas(kernelBefore);
     }
 
     private static Optional<ProcessHandle> containerProcess() {
-        return ProcessHandle.allProcesses().filter(p -> commandLine(p).equals("sleep 3600") || commandLine(p).equals("/usr/bin/sleep 3600"))
-                .filter(p -> cgroupOf(p).contains("stevedore-e2e")).findFirst();
-    }
-
-    private static Optional<ProcessHandle> kubelet() {
-        return ProcessHandle.allProcesses().filter(p -> commandLine(p).contains("--hostname-override=" + LocalCluster.NODE_NAME)).findFirst();
-    }
-
-    private static String commandLine(ProcessHandle process) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline")).replace('\0', ' ').strip();
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static String cgroupOf(ProcessHandle process) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cgroup"));
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static Map<String, String> kernelSettings() throws IOException {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String key : KERNEL_SETTINGS) {
-            Path file = Path.of("/proc/sys", key.replace('.', '/'));
-            if (Files.exists(file)) {
-                values.put(key, Files.readString(file).strip());
-            }
-        }
-        return values;
+        return ProcessHandle.allProcesses().filter(p -> HostState.commandLine(p).equals("sleep 3600")
+                        || HostState.commandLine(p).equals("/usr/bin/sleep 3600"))
+                .filter(p -> HostState.cgroupOf(p).contains("stevedore-e2e")).findFirst();
     }
 }

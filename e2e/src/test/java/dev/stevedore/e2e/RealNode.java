@@ -2,6 +2,7 @@ package dev.stevedore.e2e;
 
 import dev.stevedore.e2e.cluster.LocalCluster;
 import dev.stevedore.e2e.cluster.StevedoreImages;
+import dev.stevedore.e2e.install.Helm;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -47,6 +48,11 @@ public final class RealNode implements BeforeAllCallback {
     static Path projectDir() {
         String dir = System.getProperty("stevedore.project.dir");
         return dir == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(dir);
+    }
+
+    /** The Helm CLI, for the chart of this checkout. */
+    public static Helm helm() {
+        return new Helm(projectDir());
     }
 
     public static LocalCluster cluster() {

@@ -501,6 +501,21 @@ public final class LocalCluster implements AutoCloseable {
         return "jdbc:postgresql://" + HOST_ADDRESS + ":" + postgres.port() + "/" + database;
     }
 
+    /**
+     * The host pid of a container's process (for a worker, its JVM), from runc's own state: what the scenarios and
+     * the sandbox send real signals to, from the host, as the kernel's OOM killer or an operator with a shell would.
+     * {@code containerId} is a Pod's {@code containerStatuses[].containerID} ({@code containerd://<id>}).
+     */
+    public long containerPid(String containerId) {
+        String id = containerId.replaceFirst("^[a-z]+://", "");
+        String state = HostLedger.run(List.of("runc", "--root", ledger.workDir().resolve("runc/k8s.io").toString(), "state", id), false);
+        java.util.regex.Matcher pid = java.util.regex.Pattern.compile("\"pid\":\\s*(\\d+)").matcher(state);
+        if (!pid.find() || Long.parseLong(pid.group(1)) <= 0) {
+            throw new IllegalStateException("container " + id + " has no running process: " + state.strip());
+        }
+        return Long.parseLong(pid.group(1));
+    }
+
     public Path kubectlBinary() {
         return binaries.binary(KubeBinaries.KUBECTL);
     }
