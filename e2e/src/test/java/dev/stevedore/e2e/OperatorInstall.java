@@ -100,7 +100,7 @@ final class OperatorInstall {
             assertThat(applied.exitCode()).as(applied.output()).isZero();
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.client().apiextensions().v1().customResourceDefinitions().list().getItems()
-                .stream().filter(c -> List.of(plurals).contains(c.getSpec().getNames().getPlural())).filter(c -> c.getStatus() != null
+                .stream().filter(c -> List.of(plurals).contains(c.getSpec().getNames().getPlural())).filter(c -> c.getStatus() != null && c.getStatus().getConditions() != null
                         && c.getStatus().getConditions().stream().anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")))
                 .count() == plurals.length);
     }

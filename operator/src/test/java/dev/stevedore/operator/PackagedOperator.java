@@ -55,8 +55,12 @@ public final class PackagedOperator {
         CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
                 .load(Files.newInputStream(Path.of("..", "crds", "jobworkerpools.stevedore.dev-v1.yml"))).item();
         client.resource(crd).serverSideApply();
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                .get().getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True")));
+        // Right after the apply, the CRD may have no status conditions yet.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var status = client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).get().getStatus();
+            return status != null && status.getConditions() != null
+                    && status.getConditions().stream().anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+        });
     }
 
     /** Applies the generated ServiceAccount and RBAC as they are; returns a token of that ServiceAccount. */

@@ -42,7 +42,7 @@ class KubeApiServerSmokeTest {
         client.resource(crd).fieldManager("smoke-test").forceConflicts().serverSideApply();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             CustomResourceDefinition current = client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).get();
-            return current.getStatus() != null && current.getStatus().getConditions().stream()
+            return current.getStatus() != null && current.getStatus().getConditions() != null && current.getStatus().getConditions().stream()
                     .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
         });
     }
