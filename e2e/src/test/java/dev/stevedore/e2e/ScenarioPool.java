@@ -16,9 +16,11 @@ import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.testkit.postgres.TestDatabase;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -55,7 +57,10 @@ final class ScenarioPool implements AutoCloseable {
     final Map<String, List<ContainerStateTerminated>> ends = new ConcurrentHashMap<>();
     /** When the kubelet's report of each end was first seen, by container id. */
     final Map<String, Instant> endSeenAt = new ConcurrentHashMap<>();
+    /** The pool Deployment's available replicas as they changed: when, and how many. */
+    private final List<Map.Entry<Instant, Integer>> availability = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Watch watch;
+    private final Watch deploymentWatch;
 
     private ScenarioPool(String name, LocalCluster cluster, TestDatabase db) {
         this.name = name;
@@ -69,6 +74,16 @@ final class ScenarioPool implements AutoCloseable {
             @Override
             public void eventReceived(Action action, Pod pod) {
                 record(pod);
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {}
+        });
+        this.deploymentWatch = client.apps().deployments().inNamespace(namespace).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Deployment deployment) {
+                Integer available = deployment.getStatus() == null ? null : deployment.getStatus().getAvailableReplicas();
+                availability.add(Map.entry(Instant.now(), available == null ? 0 : available));
             }
 
             @Override
@@ -151,6 +166,73 @@ final class ScenarioPool implements AutoCloseable {
                 .allMatch(j -> j.state() == JobState.COMPLETED || j.state() == JobState.FAILED));
     }
 
+    /** The process row of the worker in {@code pod}. */
+    dev.stevedore.queue.ProcessView process(String pod) {
+        return admin.processes(namespace + "/" + name).stream().filter(p -> pod.equals(p.pod())).findFirst()
+                .orElseThrow(() -> new AssertionError("no process row for " + pod));
+    }
+
+    /** Those of {@code ids} that the process {@code processId} holds now. */
+    List<Long> heldBy(long processId, Collection<Long> ids) {
+        List<Long> held = ids.stream().filter(id -> job(id).claimedBy() != null && job(id).claimedBy() == processId).toList();
+        assertThat(held).as("process %s holds jobs", processId).isNotEmpty();
+        return held;
+    }
+
+    /** The worker's /q/metrics in {@code pod}, from its IP on the pod network. */
+    String metrics(String pod) throws Exception {
+        String ip = client.pods().inNamespace(namespace).withName(pod).get().getStatus().getPodIP();
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + ip + ":8080/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The status of the pool's condition {@code type} ("True", "False", "Unknown"), or null while it has none. */
+    String condition(String type) {
+        GenericKubernetesResource pool = client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool").inNamespace(namespace)
+                .withName(name).get();
+        List<Map<String, Object>> conditions = pool == null ? null : pool.get("status", "conditions");
+        return conditions == null ? null : conditions.stream().filter(c -> type.equals(c.get("type"))).map(c -> (String) c.get("status"))
+                .findFirst().orElse(null);
+    }
+
+    /** A number of the pool's status ({@code aliveProcesses}, {@code prunedTotal}...), 0 while it has none. */
+    long statusNumber(String field) {
+        GenericKubernetesResource pool = client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool").inNamespace(namespace)
+                .withName(name).get();
+        Number value = pool == null ? null : pool.get("status", field);
+        return value == null ? 0 : value.longValue();
+    }
+
+    /** The Pods whose worker container ended with {@code reason} (any reason when null), as the kubelet reported. */
+    Set<String> podsThatEnded(String reason) {
+        return ends.entrySet().stream().filter(e -> e.getValue().stream().anyMatch(end -> reason == null || reason.equals(end.getReason())))
+                .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** The longest stretch, since the Deployment first had an available worker, in which it had none. */
+    Duration longestTimeWithoutAvailableWorkers() {
+        Duration longest = Duration.ZERO;
+        Instant downSince = null;
+        boolean wasUp = false;
+        for (Map.Entry<Instant, Integer> change : availability) {
+            if (change.getValue() > 0) {
+                if (downSince != null) {
+                    longest = max(longest, Duration.between(downSince, change.getKey()));
+                    downSince = null;
+                }
+                wasUp = true;
+            } else if (wasUp && downSince == null) {
+                downSince = change.getKey();
+            }
+        }
+        return downSince == null ? longest : max(longest, Duration.between(downSince, Instant.now()));
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     /** The worker process's host pid in {@code pod}'s running container. */
     long workerPid(Pod pod) {
         ContainerStatus status = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).get().getStatus()
@@ -230,6 +312,7 @@ final class ScenarioPool implements AutoCloseable {
     @Override
     public void close() {
         watch.close();
+        deploymentWatch.close();
         client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool").inNamespace(namespace).withName(name).delete();
         client.namespaces().withName(namespace).delete();
     }

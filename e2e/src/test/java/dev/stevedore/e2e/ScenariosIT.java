@@ -8,6 +8,8 @@ import dev.stevedore.e2e.install.OperatorRelease;
 import dev.stevedore.queue.JobState;
 import dev.stevedore.queue.JobView;
 import dev.stevedore.queue.ProcessView;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -102,10 +104,7 @@ class ScenariosIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> pool.admin.stats().jobs().get(JobState.RUNNING) == 4);
             Pod victim = workers.get(0);
             String victimName = victim.getMetadata().getName();
-            ProcessView process = pool.admin.processes(pool.namespace + "/" + pool.name).stream()
-                    .filter(p -> victimName.equals(p.pod())).findFirst().orElseThrow();
-            List<Long> held = ids.stream().filter(id -> process.id() == orZero(pool.job(id).claimedBy())).toList();
-            assertThat(held).as("the victim holds jobs when it dies").isNotEmpty();
+            List<Long> held = pool.heldBy(pool.process(victimName).id(), ids);
 
             pool.sigkill(victim);
             await().atMost(Duration.ofSeconds(30)).until(() -> held.stream().allMatch(id -> pool.job(id).state() == JobState.FAILED));
@@ -184,6 +183,261 @@ class ScenariosIT {
         }
     }
 
+    @Test
+    @Order(4)
+    void aJobPastTheMemoryLimitIsOomKilledRetriedOnceThenFailsWhileTheRestCompletes() throws Exception {
+        try (ScenarioPool pool = ScenarioPool.create(cluster, "oom", """
+                  replicas: 2
+                  threads: 2
+                  prunedJobs: {retryPolicy: Bounded, retryLimit: 1, retryBackoff: 1s}
+                """)) {
+            pool.awaitReadyWorkers(2);
+            long begin = System.nanoTime();
+            List<Long> ids = new java.util.ArrayList<>(pool.enqueue("sleep", "{\"ms\": 500}", 20, 3));
+            // Takes memory until the kernel stops it: 384 MiB is the container's limit.
+            long hog = pool.enqueue("allocate", "{}", 1, 5).get(0);
+            ids.add(hog);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> pool.job(hog).state() == JobState.FAILED);
+
+            JobView job = pool.job(hog);
+            assertThat(job.prunes()).as("pruned twice: once retried, then failed").isEqualTo(2);
+            List<JsonNode> prunes = new java.util.ArrayList<>();
+            new ObjectMapper().readTree(job.errors()).forEach(e -> {
+                if (e.path("class").asText().equals("ProcessPrunedError")) {
+                    prunes.add(e);
+                }
+            });
+            assertThat(prunes).hasSize(2).allSatisfy(e -> {
+                assertThat(e.path("reason").asText()).as("the container status's reason").isEqualTo("OOMKilled");
+                assertThat(e.path("exitCode").asInt()).isEqualTo(137);
+            });
+            pool.awaitFinished(ids, Duration.ofMinutes(2));
+            Set<String> oomKilled = pool.podsThatEnded("OOMKilled");
+            assertThat(oomKilled).as("the kernel OOM-killed the workers that ran it").isNotEmpty();
+            ScenarioPool.Accounting accounting = pool.account(ids, oomKilled);
+            assertThat(accounting.failed).as("only the job past the limit failed").isEqualTo(1);
+            assertThat(accounting.completed).isEqualTo(20);
+            System.out.printf("scenario OOMKilled: the hog was OOM-killed twice (retried once, then failed); %s; %.1f s%n", accounting,
+                    (System.nanoTime() - begin) / 1e9);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aPoisonPillEndsFailedAfterThreePrunesAndThePoolStaysAvailable() throws Exception {
+        try (ScenarioPool pool = ScenarioPool.create(cluster, "poison", """
+                  replicas: 2
+                  threads: 1
+                  prunedJobs: {retryPolicy: Bounded, retryLimit: 2, retryBackoff: 1s}
+                """)) {
+            pool.awaitReadyWorkers(2);
+            long begin = System.nanoTime();
+            // One slot per worker: the pill takes no other job down with it.
+            long pill = pool.enqueue("crash", "{\"exitCode\": 1}", 1, 5).get(0);
+            List<Long> ids = new java.util.ArrayList<>(pool.enqueue("sleep", "{\"ms\": 100}", 30, 1));
+            ids.add(pill);
+            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> pool.job(pill).state() == JobState.FAILED);
+            JobView job = pool.job(pill);
+            assertThat(job.prunes()).as("the policy's 2 retries, then failed: 3 prunes, never a crash loop").isEqualTo(3);
+            assertThat(job.lastError().errorClass()).isEqualTo("ProcessPrunedError");
+            pool.awaitFinished(ids, Duration.ofMinutes(2));
+            pool.awaitReadyWorkers(2);
+
+            ScenarioPool.Accounting accounting = pool.account(ids, pool.podsThatEnded(null));
+            assertThat(accounting.failed).as("only the pill failed").isEqualTo(1);
+            assertThat(accounting.completed).isEqualTo(30);
+            Duration longestOutage = pool.longestTimeWithoutAvailableWorkers();
+            assertThat(longestOutage).as("the Deployment never stops being available for long").isLessThan(Duration.ofSeconds(30));
+            System.out.printf("scenario poison pill: failed after %d prunes; %s; longest time without an available worker %d ms; %.1f s%n",
+                    job.prunes(), accounting, longestOutage.toMillis(), (System.nanoTime() - begin) / 1e9);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void postgresqlRestartingUnderLoadLosesNothingAndPrunesNoLiveWorker() throws Exception {
+        try (ScenarioPool pool = ScenarioPool.create(cluster, "pgrestart", """
+                  replicas: 2
+                  threads: 2
+                  shutdownTimeout: 20s
+                """)) {
+            List<String> workers = names(pool.awaitReadyWorkers(2));
+            long begin = System.nanoTime();
+            List<Long> ids = pool.enqueue("sleep", "{\"ms\": 300}", 100, 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.admin.stats().jobs().get(JobState.COMPLETED) >= 10);
+
+            cluster.stopDatabase();
+            long down = System.nanoTime();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "False".equals(pool.condition("DatabaseReachable")));
+            cluster.startDatabase();
+            double downSeconds = (System.nanoTime() - down) / 1e9;
+            await().atMost(Duration.ofSeconds(60)).until(() -> "True".equals(pool.condition("DatabaseReachable")));
+
+            pool.awaitFinished(ids, Duration.ofMinutes(3));
+            ScenarioPool.Accounting accounting = pool.account(ids, Set.of());
+            assertThat(accounting.pruned).as("no live worker pruned").isZero();
+            assertThat(accounting.completed).isEqualTo(ids.size());
+            assertThat(pool.ends).as("no worker restarted").isEmpty();
+            assertThat(names(pool.workers())).containsExactlyInAnyOrderElementsOf(workers);
+            System.out.printf("scenario PostgreSQL restart: down %.1f s under load, DatabaseReachable False then True; %s; %.1f s%n",
+                    downSeconds, accounting, (System.nanoTime() - begin) / 1e9);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void theLeadingOperatorKilledMidRunIsReplacedAndAWorkerThatDiedMeanwhileIsPrunedOnce() throws Exception {
+        RealNode.helm().run(cluster, "upgrade", OperatorRelease.NAME, RealNode.helm().chart().toString(), "--namespace", OperatorRelease.NAMESPACE,
+                "--reuse-values", "--set", "replicaCount=2", "--wait", "--timeout", "3m").requireSuccess("helm upgrade to 2 replicas");
+        try (ScenarioPool pool = ScenarioPool.create(cluster, "failover", """
+                  replicas: 2
+                  threads: 2
+                """)) {
+            List<Pod> workers = pool.awaitReadyWorkers(2);
+            List<Long> ids = new java.util.ArrayList<>(pool.enqueue("sleep", "{\"ms\": 20000}", 4, 1));
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.admin.stats().jobs().get(JobState.RUNNING) == 4);
+            String leader = client.leases().inNamespace(OperatorRelease.NAMESPACE).withName("stevedore-operator-leader").get().getSpec()
+                    .getHolderIdentity();
+            Pod leaderPod = client.pods().inNamespace(OperatorRelease.NAMESPACE).withName(leader).get();
+            Pod victim = workers.get(0);
+            String victimName = victim.getMetadata().getName();
+
+            // The leading operator's JVM, then a worker, both SIGKILLed from the host.
+            long operatorPid = cluster.containerPid(leaderPod.getStatus().getContainerStatuses().get(0).getContainerID());
+            assertThat(ProcessHandle.of(operatorPid).orElseThrow().destroyForcibly()).isTrue();
+            long begin = System.nanoTime();
+            pool.sigkill(victim);
+
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> ids.stream().map(pool::job)
+                    .filter(j -> j.state() == JobState.FAILED).count() >= 1);
+            double prunedAfter = (System.nanoTime() - begin) / 1e9;
+            await().atMost(Duration.ofMinutes(1)).until(() -> {
+                var lease = client.leases().inNamespace(OperatorRelease.NAMESPACE).withName("stevedore-operator-leader").get();
+                return lease.getSpec().getHolderIdentity() != null && OperatorInstall.operatorPods(client).stream()
+                        .anyMatch(p -> p.getMetadata().getName().equals(lease.getSpec().getHolderIdentity()) && OperatorInstall.ready(p));
+            });
+            String newLeader = client.leases().inNamespace(OperatorRelease.NAMESPACE).withName("stevedore-operator-leader").get().getSpec()
+                    .getHolderIdentity();
+            pool.awaitFinished(ids, Duration.ofMinutes(1));
+            ScenarioPool.Accounting accounting = pool.account(ids, Set.of(victimName));
+            for (long id : ids) {
+                long prunes = java.util.stream.StreamSupport.stream(new ObjectMapper().readTree(pool.job(id).errors()).spliterator(), false)
+                        .filter(e -> e.path("class").asText().equals("ProcessPrunedError")).count();
+                assertThat(prunes).as("job %s pruned at most once", id).isLessThanOrEqualTo(1);
+            }
+            assertThat(accounting.pruned).as("the dead worker's jobs, each once").isEqualTo(accounting.failed).isPositive();
+            // The status converges: the pool's processes and readiness come back, and its prune count matches its events.
+            await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+                assertThat(pool.statusNumber("aliveProcesses")).isEqualTo(2);
+                assertThat(pool.statusNumber("readyReplicas")).isEqualTo(2);
+                long events = client.v1().events().inNamespace(pool.namespace).list().getItems().stream()
+                        .filter(e -> "ProcessPruned".equals(e.getReason())).count();
+                assertThat(pool.statusNumber("prunedTotal")).isEqualTo(events).isLessThanOrEqualTo(1);
+            });
+            System.out.printf("scenario operator killed: leader %s SIGKILLed, lease now held by %s; the worker that died meanwhile pruned "
+                    + "%.1f s after its SIGKILL; %s%n", leader, newLeader, prunedAfter, accounting);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aLostNodesWorkerIsPrunedOnlyOnceItsHeartbeatIsStaleAndComesBackToFindItsWritesRejected() throws Exception {
+        try (ScenarioPool pool = ScenarioPool.create(cluster, "nodelost", """
+                  replicas: 2
+                  threads: 2
+                """)) {
+            List<Pod> workers = pool.awaitReadyWorkers(2);
+            List<Long> ids = pool.enqueue("sleep", "{\"ms\": 15000}", 4, 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.admin.stats().jobs().get(JobState.RUNNING) == 4);
+            Pod victim = workers.get(0);
+            String victimName = victim.getMetadata().getName();
+            ProcessView before = pool.process(victimName);
+            List<Long> held = pool.heldBy(before.id(), ids);
+            long pid = pool.workerPid(victim);
+
+            // The node is lost: its kubelet stops reporting, and the worker lives on but can do nothing.
+            cluster.stopKubelet();
+            cluster.freeze(pid);
+            long lost = System.nanoTime();
+            JobView.JobError error;
+            try {
+                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> held.stream().allMatch(id -> pool.job(id).state() == JobState.FAILED));
+                error = pool.job(held.get(0)).lastError();
+                assertThat(ids.stream().filter(id -> !held.contains(id)).map(id -> pool.job(id).state()))
+                        .as("the live worker on the same node keeps its jobs").doesNotContain(JobState.FAILED);
+            } finally {
+                cluster.thaw(pid);
+                cluster.startKubelet();
+            }
+            double prunedAfter = (System.nanoTime() - lost) / 1e9;
+            assertThat(error.errorClass()).isEqualTo("ProcessPrunedError");
+            assertThat(error.reason()).isIn("NodeLost", "HeartbeatExpired");
+            assertThat(error.node()).isEqualTo(LocalCluster.NODE_NAME);
+            assertThat(error.pod()).isEqualTo(victimName);
+            Duration heartbeatAge = Duration.between(error.lastHeartbeatAt(), error.prunedAt());
+            assertThat(heartbeatAge).as("nothing pruned while the heartbeat was fresh").isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+
+            // Thawed, the worker finds its row gone, registers again, and its completions of the pruned jobs are refused.
+            await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                    assertThat(pool.process(victimName).id()).as("registered again").isNotEqualTo(before.id()));
+            await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(pool.metrics(victimName))
+                    .containsPattern("stevedore_late_writes_rejected_total\\{pool=\"[^\"]+\",write=\"completion\"} [1-9]"));
+            assertThat(held).allMatch(id -> pool.job(id).state() == JobState.FAILED);
+            pool.awaitFinished(ids, Duration.ofMinutes(1));
+            ScenarioPool.Accounting accounting = pool.account(ids, Set.of(victimName));
+            assertThat(accounting.failed).isEqualTo(held.size());
+            System.out.printf("scenario node lost: %s pruned %.1f s after the node was lost, heartbeat %.1f s old; back, its completions "
+                    + "were refused as late writes; %s%n", error.reason(), prunedAfter, heartbeatAge.toMillis() / 1000.0, accounting);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aForceDeletedPodWhoseWorkerLivesOnIsNotPrunedWhileItHeartbeatsButOnceItStops() throws Exception {
+        try (ScenarioPool pool = ScenarioPool.create(cluster, "forcedel", """
+                  replicas: 2
+                  threads: 2
+                """)) {
+            List<Pod> workers = pool.awaitReadyWorkers(2);
+            List<Long> ids = pool.enqueue("sleep", "{\"ms\": 30000}", 4, 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.admin.stats().jobs().get(JobState.RUNNING) == 4);
+            Pod victim = workers.get(0);
+            String victimName = victim.getMetadata().getName();
+            List<Long> held = pool.heldBy(pool.process(victimName).id(), ids);
+            long pid = pool.workerPid(victim);
+
+            cluster.stopKubelet();
+            double stoppedAfter;
+            JobView.JobError error;
+            try {
+                Kubectl.Result deleted = Kubectl.run(cluster, "delete", "pod", victimName, "-n", pool.namespace, "--grace-period=0", "--force");
+                assertThat(deleted.exitCode()).as(deleted.output()).isZero();
+                await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().inNamespace(pool.namespace).withName(victimName).get() == null);
+                // Gone from the API, but the process runs on and heartbeats: for two alive thresholds, its jobs stay its own.
+                await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15))
+                        .until(() -> held.stream().allMatch(id -> pool.job(id).state() == JobState.RUNNING));
+                cluster.freeze(pid);
+                long frozen = System.nanoTime();
+                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> held.stream().allMatch(id -> pool.job(id).state() == JobState.FAILED));
+                stoppedAfter = (System.nanoTime() - frozen) / 1e9;
+                error = pool.job(held.get(0)).lastError();
+            } finally {
+                cluster.thaw(pid);
+                cluster.startKubelet();
+            }
+            assertThat(error.reason()).isIn("PodDeleted", "HeartbeatExpired");
+            assertThat(error.pod()).isEqualTo(victimName);
+            assertThat(Duration.between(error.lastHeartbeatAt(), error.prunedAt())).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+            pool.awaitFinished(ids, Duration.ofMinutes(1));
+            ScenarioPool.Accounting accounting = pool.account(ids, Set.of(victimName));
+            assertThat(accounting.failed).isEqualTo(held.size());
+            System.out.printf("scenario force delete: no prune while the worker heartbeated; %s %.1f s after it stopped; %s%n", error.reason(),
+                    stoppedAfter, accounting);
+        }
+    }
+
     /** Runs {@code check}; when it fails, the operator's log goes to the test output first, since it goes with the cluster. */
     private static void withOperatorLogOnFailure(Runnable check) {
         try {
@@ -209,9 +463,5 @@ class ScenariosIT {
 
     private static List<String> names(List<Pod> pods) {
         return pods.stream().map(p -> p.getMetadata().getName()).toList();
-    }
-
-    private static long orZero(Long value) {
-        return value == null ? 0 : value;
     }
 }

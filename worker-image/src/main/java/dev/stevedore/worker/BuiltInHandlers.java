@@ -15,8 +15,8 @@ import java.time.Duration;
 
 /**
  * The handlers every worker has. {@code http} is always there. The demo handlers ({@code sleep},
- * {@code fail}, {@code crash}) only with STEVEDORE_DEMO_HANDLERS=true: anyone who can enqueue could
- * otherwise stall or kill a pool.
+ * {@code fail}, {@code crash}, {@code allocate}) only with STEVEDORE_DEMO_HANDLERS=true: anyone who can enqueue
+ * could otherwise stall or kill a pool.
  */
 final class BuiltInHandlers {
 
@@ -38,6 +38,24 @@ final class BuiltInHandlers {
             });
             // Like a native crash or an OOM kill: no shutdown hooks, no goodbye.
             registry.register("crash", job -> Runtime.getRuntime().halt(args(job).path("exitCode").asInt(137)));
+            registry.register("allocate", job -> allocate(args(job).path("mb").asLong(0)));
+        }
+    }
+
+    /**
+     * Takes {@code mb} MiB of native memory (0: without end), in steps of 16 MiB, and touches every page, so the
+     * process really uses it: past the container's memory limit the kernel's OOM killer ends the JVM (OOMKilled, 137),
+     * which no Java heap limit or -XX:+ExitOnOutOfMemoryError sees first. Native memory, because the heap is capped
+     * below the limit and a full heap only makes the JVM exit by itself.
+     */
+    private static void allocate(long mb) throws ReflectiveOperationException {
+        java.lang.reflect.Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        field.setAccessible(true);
+        sun.misc.Unsafe unsafe = (sun.misc.Unsafe) field.get(null);
+        long step = 16L << 20;
+        for (long taken = 0; mb == 0 || taken < (mb << 20); taken += step) {
+            long address = unsafe.allocateMemory(step);
+            unsafe.setMemory(address, step, (byte) 1); // never freed: the job holds it until it ends or is killed
         }
     }
 

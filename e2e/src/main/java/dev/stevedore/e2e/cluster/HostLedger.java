@@ -105,6 +105,8 @@ final class HostLedger {
         if (!Files.isDirectory(workDir)) {
             return problems;
         }
+        // A frozen process (a test's lost node) cannot die until it is thawed.
+        step(problems, "frozen cgroups", this::thawFrozenCgroups);
         step(problems, "containers", this::deleteContainers);
         step(problems, "processes", this::killRecordedProcesses);
         step(problems, "shims", this::killShims);
@@ -119,6 +121,22 @@ final class HostLedger {
             step(problems, "work directory", () -> deleteTree(workDir));
         }
         return problems;
+    }
+
+    private void thawFrozenCgroups() {
+        Path freezer = CGROUPS.resolve("freezer").resolve(CGROUP_ROOT);
+        if (!Files.isDirectory(freezer)) {
+            return;
+        }
+        try (Stream<Path> states = Files.walk(freezer)) {
+            for (Path state : states.filter(p -> p.getFileName().toString().equals("freezer.state")).toList()) {
+                if (!read(state).strip().equals("THAWED")) {
+                    Files.writeString(state, "THAWED");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot thaw the cgroups under " + freezer, e);
+        }
     }
 
     private void deleteContainers() {

@@ -69,6 +69,8 @@ public final class LocalCluster implements AutoCloseable {
     private LocalPostgresCluster postgres;
     private KubernetesClient client;
     private Path kubeconfigFile;
+    private List<String> kubeletCommand;
+    private String kubeletHealthz;
     private int registryPort;
 
     private LocalCluster(Path workDir, KubeBinaries binaries, Path imageCache, Path logDirectory) {
@@ -125,7 +127,7 @@ public final class LocalCluster implements AutoCloseable {
         timed("containerd", this::startContainerd);
         timed("api server and controller manager", this::startControlPlane);
         timed("scheduler", this::startScheduler);
-        timed("kubelet and a Ready node", this::startKubelet);
+        timed("kubelet and a Ready node", this::configureAndStartKubelet);
         timings.put("total", Duration.ofNanos(System.nanoTime() - begin));
         System.err.println("local-cluster: started " + timings);
     }
@@ -382,7 +384,7 @@ public final class LocalCluster implements AutoCloseable {
         scheduler.awaitHealthy("https://127.0.0.1:" + port + "/healthz", STARTUP);
     }
 
-    private void startKubelet() {
+    private void configureAndStartKubelet() {
         Path work = ledger.workDir();
         int port = freePort();
         int healthzPort = freePort();
@@ -423,7 +425,7 @@ public final class LocalCluster implements AutoCloseable {
                 shutdownGracePeriod: 0s
                 """.formatted(HOST_ADDRESS, port, healthzPort, containerdSocket(), HostLedger.CGROUP_ROOT, work.resolve("pod-logs")));
         KUBELET_SYSCTLS.forEach(ledger::saveSysctl);
-        Daemon kubelet = started(Daemon.start(ledger, "kubelet", List.of(
+        kubeletCommand = List.of(
                 binaries.binary(KubeBinaries.KUBELET).toString(),
                 "--config=" + config,
                 "--kubeconfig=" + kubeconfigFile,
@@ -431,8 +433,41 @@ public final class LocalCluster implements AutoCloseable {
                 "--cert-dir=" + work.resolve("kubelet-pki"),
                 "--hostname-override=" + NODE_NAME,
                 "--node-ip=" + HOST_ADDRESS,
-                "--v=1"), logFile("kubelet")));
-        kubelet.awaitHealthy("http://127.0.0.1:" + healthzPort + "/healthz", STARTUP);
+                "--v=1");
+        kubeletHealthz = "http://127.0.0.1:" + healthzPort + "/healthz";
+        launchKubelet();
+    }
+
+    /**
+     * Stops the kubelet, as a node that loses its agent or its network: the containers keep running, the Node's Lease
+     * is no longer renewed, and nothing on this node is reported to the API server until {@link #startKubelet()}.
+     */
+    public synchronized void stopKubelet() {
+        for (Daemon daemon : List.copyOf(daemons)) {
+            if (daemon.name().equals("kubelet")) {
+                daemon.stop(Duration.ofSeconds(10));
+                daemons.remove(daemon);
+            }
+        }
+    }
+
+    /** Starts the kubelet again with its settings; it takes back the running containers. Returns once the Node is Ready. */
+    public synchronized void startKubelet() {
+        launchKubelet();
+    }
+
+    /** Freezes a process's cgroup (the cgroup freezer): it lives, holds its connections, and does nothing, as on a lost node. */
+    public void freeze(long pid) {
+        Cgroups.freeze(pid, true);
+    }
+
+    public void thaw(long pid) {
+        Cgroups.freeze(pid, false);
+    }
+
+    private void launchKubelet() {
+        Daemon kubelet = started(Daemon.start(ledger, "kubelet", kubeletCommand, logFile("kubelet")));
+        kubelet.awaitHealthy(kubeletHealthz, STARTUP);
         String[] last = {"no Node yet"};
         kubelet.await("a Ready node", STARTUP, last, () -> {
             Node node = client.nodes().withName(NODE_NAME).get();
@@ -494,6 +529,17 @@ public final class LocalCluster implements AutoCloseable {
     /** The test PostgreSQL as the host sees it (127.0.0.1). */
     public PostgresServer database() {
         return postgres.server();
+    }
+
+    /** Stops PostgreSQL (fast shutdown: sessions are cut), as a failover or a restart would. */
+    public void stopDatabase() {
+        postgres.stopServer();
+    }
+
+    /** Starts PostgreSQL again, on the same port and data; its new pid goes into the ledger. */
+    public void startDatabase() {
+        postgres.startServer();
+        ledger.recordProcess("postgres", postgres.serverPid());
     }
 
     /** A JDBC URL for {@code database} as Pods reach it: through the bridge's host address. */
