@@ -109,7 +109,6 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             try {
                 PoolPruning.Round round = pruneDeadWorkers(pool, context, secret);
                 workers = new PoolStatus.Workers(true, "the queue database answers", round.aliveProcesses(), records(round));
-                recordQueueDepths(pool, secret);
                 // Read at least every third of an alive threshold: a worker starting now is seen in time, and the
                 // reads are close enough together to tell a settled database from one that was away in between.
                 Duration cadence = PoolSettings.of(pool.getSpec()).aliveThreshold().dividedBy(3);
@@ -117,7 +116,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
                         : clamp(min(cadence, Duration.between(started, round.recheckAt()).plus(Duration.ofMillis(100))));
             } catch (QueueException | DatabaseConnections.Unresolvable e) {
                 // Uncertain facts: no prune while the database cannot be read.
-                metrics.counter("stevedore.operator.database.errors", "pool", poolName).increment();
+                poolMetrics.databaseError(poolName);
                 workers = new PoolStatus.Workers(false, "cannot read the queue database, so nothing is pruned: " + Errors.rootMessage(e),
                         null, List.of());
                 recheck = RECHECK_DATABASE_DOWN;
@@ -127,7 +126,10 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             reportInvalid(pool, problems, context.getClient());
         }
         JobWorkerPoolStatus status = PoolStatus.build(pool, deployment, problems, workers);
-        poolMetrics.record(poolName, status.getReplicas(), status.getReadyReplicas(), workers.aliveProcesses(), workers.databaseReachable());
+        int desired = pool.getSpec().getReplicas() == null ? 1 : pool.getSpec().getReplicas();
+        // The database is reported only when it was read: an invalid spec says nothing about it.
+        Boolean reachable = workers.databaseMessage() == null ? null : workers.databaseReachable();
+        poolMetrics.record(poolName, desired, status.getReadyReplicas(), workers.aliveProcesses(), reachable);
         if (!sameStatus(pool.getStatus(), status)) {
             JobWorkerPool patch = new JobWorkerPool();
             patch.getMetadata().setName(pool.getMetadata().getName());
@@ -135,26 +137,33 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             patch.setStatus(status);
             // The status accumulates (prunedTotal, recentPrunes), so the next reconcile must start from this one. A plain
             // patchStatus does not wait for the informer: a reconcile right after it (the killed worker's Pod changes
-            // several times in a second) read the old status and wrote the prune away. This patch is fenced by the
-            // resourceVersion it was computed from, and returns once the cache holds the result.
+            // several times in a second) read the old status and wrote the prune away. This write returns once the
+            // cache holds its result. (On a conflict, JOSDK applies the same status to the newer object.)
             PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(pool, patch, context);
+        }
+        if (workers.databaseReachable()) {
+            // After the status: the depth read must never delay a prune's record.
+            recordQueueDepths(pool, secret);
         }
         // Heartbeats age without any event: look again when the next verdict is due.
         return UpdateControl.<JobWorkerPool>noUpdate().rescheduleAfter(recheck);
     }
 
-    /** Queue depth for the metrics, at most every {@link PoolMetrics#DEPTH_INTERVAL}; a failed read only leaves the last values. */
+    /**
+     * Queue depth for the metrics, at most every {@link PoolMetrics#DEPTH_INTERVAL}, failed reads included (a read that
+     * keeps failing is not retried on every reconcile); a failed read only leaves the last values.
+     */
     private void recordQueueDepths(JobWorkerPool pool, Secret secret) {
         String poolName = poolName(pool);
-        if (!poolMetrics.depthDue(poolName)) {
+        if (!poolMetrics.takeDepthRead(poolName)) {
             return;
         }
-        DataSource dataSource = databases.forPool(pool, secret).dataSource();
         try {
+            DataSource dataSource = databases.forPool(pool, secret).dataSource();
             QueueSchema schema = new QueueSchema(pool.getSpec().getDatabase().getSchema());
             List<String> queues = pool.getSpec().getQueues() == null ? List.of("*") : pool.getSpec().getQueues();
             poolMetrics.recordDepths(poolName, queues, new QueueAdmin(dataSource, schema).queueDepths());
-        } catch (QueueException e) {
+        } catch (RuntimeException e) {
             LOG.debugf("pool %s: queue depth not read: %s", poolName, Errors.rootMessage(e));
         }
     }
@@ -177,12 +186,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
                     + " jobs failed " + process.failedJobIds() + ", " + process.retriedJobIds().size() + " retried " + process.retriedJobIds();
             LOG.warnf("pool %s/%s: %s", pool.getMetadata().getNamespace(), pool.getMetadata().getName(), message);
             Events.emit(client, pool, "Warning", "ProcessPruned", message);
-            String poolName = poolName(pool);
-            metrics.counter("stevedore.operator.prunes", "pool", poolName, "reason", p.verdict().reason()).increment();
-            metrics.counter("stevedore.operator.pruned.jobs", "pool", poolName, "reason", p.verdict().reason(), "retried", "false")
-                    .increment(process.failedJobIds().size());
-            metrics.counter("stevedore.operator.pruned.jobs", "pool", poolName, "reason", p.verdict().reason(), "retried", "true")
-                    .increment(process.retriedJobIds().size());
+            poolMetrics.pruned(poolName(pool), p.verdict().reason(), process.failedJobIds().size(), process.retriedJobIds().size());
             Timer.builder("stevedore.operator.prune.latency").description("from the evidence of death (Pod event or stale heartbeat) to the committed prune")
                     .publishPercentileHistogram().register(metrics).record(Duration.between(p.evidenceAt(), Instant.now()));
         }

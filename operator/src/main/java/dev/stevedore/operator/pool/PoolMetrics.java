@@ -11,10 +11,11 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,67 +24,94 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * The gauges of each pool, set by the reconciler and exported at /q/metrics with the tag {@code pool}
- * ({@code namespace/name}, the name workers tag their own metrics with): {@code stevedore_pool_replicas},
- * {@code stevedore_pool_ready_replicas}, {@code stevedore_pool_alive_processes}, {@code stevedore_pool_database_reachable}
- * (1 or 0), and per queue of the pool {@code stevedore_queue_available_jobs} and
- * {@code stevedore_queue_oldest_available_age_seconds}. Only the leading operator reconciles, so only it exports
- * them, once per pool. A deleted pool's gauges go with it, and its {@code stevedore_operator_database_errors_total}.
+ * The metrics of each pool, set by the reconciler and exported at /q/metrics with the tag {@code pool}
+ * ({@code namespace/name}, the name workers tag their own metrics with): the gauges {@code stevedore_pool_replicas}
+ * (asked for), {@code stevedore_pool_ready_replicas}, {@code stevedore_pool_alive_processes},
+ * {@code stevedore_pool_database_reachable} (1 or 0, once the database was read), and per queue of the pool
+ * {@code stevedore_queue_available_jobs} and {@code stevedore_queue_oldest_available_age_seconds}; the counters
+ * {@code stevedore_operator_prunes_total}, {@code stevedore_operator_pruned_jobs_total} and
+ * {@code stevedore_operator_database_errors_total}. Only the leading operator reconciles, so only it exports them, once
+ * per pool. A deleted pool's metrics go with it, and a queue the pool no longer serves.
  */
 @Singleton
 public class PoolMetrics {
 
     /** Queue depth costs a scan of the backlog's index: read it at most this often per pool. */
     static final Duration DEPTH_INTERVAL = Duration.ofSeconds(15);
+    private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
+    private static final Logger LOG = Logger.getLogger(PoolMetrics.class);
 
     @Inject
     MeterRegistry registry;
 
-    private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
-    private static final Logger LOG = Logger.getLogger(PoolMetrics.class);
-
-    private final Map<String, Gauges> pools = new ConcurrentHashMap<>();
+    // Every method is synchronized: a pool's entry and its meters in the registry change together.
+    private final Map<String, PoolMeters> pools = new HashMap<>();
     private ScheduledExecutorService sweeper;
 
-    /** Whether the pool's queue depth is due for a new read. */
-    public boolean depthDue(String pool) {
-        Instant last = gauges(pool).depthReadAt;
-        return last == null || Duration.between(last, Instant.now()).compareTo(DEPTH_INTERVAL) >= 0;
+    /** Whether the pool's queue depth is due for a read; if so, the read counts as made now, whether it succeeds or not. */
+    public synchronized boolean takeDepthRead(String pool) {
+        PoolMeters m = meters(pool);
+        Instant now = Instant.now();
+        if (m.depthReadAt != null && Duration.between(m.depthReadAt, now).compareTo(DEPTH_INTERVAL) < 0) {
+            return false;
+        }
+        m.depthReadAt = now;
+        return true;
     }
 
-    /** What the reconcile learned; {@code alive} is null when the database could not be read (the last value stays). */
-    public void record(String pool, Integer replicas, Integer readyReplicas, Integer alive, boolean databaseReachable) {
-        Gauges g = gauges(pool);
-        g.replicas.set(replicas == null ? 0 : replicas);
-        g.readyReplicas.set(readyReplicas == null ? 0 : readyReplicas);
+    /**
+     * What the reconcile learned. {@code alive} is null when the database could not be read, and {@code databaseReachable}
+     * when it was not tried (an invalid spec): the last values stay.
+     */
+    public synchronized void record(String pool, int desiredReplicas, Integer readyReplicas, Integer alive, Boolean databaseReachable) {
+        PoolMeters m = meters(pool);
+        m.replicas.set(desiredReplicas);
+        m.readyReplicas.set(readyReplicas == null ? 0 : readyReplicas);
         if (alive != null) {
-            g.alive.set(alive);
+            m.alive.set(alive);
         }
-        g.databaseReachable.set(databaseReachable ? 1 : 0);
+        if (databaseReachable != null) {
+            m.databaseReachable.set(databaseReachable ? 1 : 0);
+        }
+    }
+
+    public synchronized void databaseError(String pool) {
+        meters(pool).databaseErrors.increment();
+    }
+
+    /** A pruned process of the pool, and its jobs: failed, or retried under the pool's policy. */
+    public synchronized void pruned(String pool, String reason, int failedJobs, int retriedJobs) {
+        PoolMeters m = meters(pool);
+        m.counter("stevedore.operator.prunes", "dead worker processes pruned", "reason", reason).increment();
+        m.counter("stevedore.operator.pruned.jobs", "jobs of dead workers, failed or retried", "reason", reason, "retried", "false")
+                .increment(failedJobs);
+        m.counter("stevedore.operator.pruned.jobs", "jobs of dead workers, failed or retried", "reason", reason, "retried", "true")
+                .increment(retriedJobs);
     }
 
     /**
      * The depth of the pool's queues: {@code queues} names them, or is {@code ["*"]} for every queue with jobs. A queue
-     * seen before and now empty reads 0.
+     * seen before and now empty reads 0; a queue the pool no longer names is dropped.
      */
-    public void recordDepths(String pool, List<String> queues, Map<String, QueueStats.QueueDepth> depths) {
-        Gauges g = gauges(pool);
+    public synchronized void recordDepths(String pool, List<String> queues, Map<String, QueueStats.QueueDepth> depths) {
+        PoolMeters m = meters(pool);
         boolean all = queues.contains("*");
-        List<String> shown = new ArrayList<>(all ? depths.keySet() : queues);
-        shown.addAll(g.queues.keySet());
-        for (String queue : Set.copyOf(shown)) {
-            if (!all && !queues.contains(queue)) {
-                continue;
+        for (String gone : List.copyOf(m.queues.keySet())) {
+            if (!all && !queues.contains(gone)) {
+                m.queues.remove(gone).meters.forEach(registry::remove);
             }
+        }
+        Set<String> shown = new TreeSet<>(all ? depths.keySet() : queues);
+        shown.addAll(m.queues.keySet());
+        for (String queue : shown) {
             QueueStats.QueueDepth depth = depths.get(queue);
-            QueueGauges q = g.queues.computeIfAbsent(queue, name -> new QueueGauges(registry, pool, name));
+            QueueGauges q = m.queues.computeIfAbsent(queue, name -> new QueueGauges(registry, pool, name));
             q.available.set(depth == null ? 0 : depth.available());
             q.oldestAgeMs.set(depth == null ? 0 : depth.oldestAvailableAgeMs());
         }
-        g.depthReadAt = Instant.now();
     }
 
-    /** From now on, every few seconds, drops the gauges of pools that {@code existingPools} no longer names. */
+    /** From now on, every few seconds, drops the metrics of pools that {@code existingPools} no longer names. */
     public synchronized void keepOnly(Supplier<Set<String>> existingPools) {
         if (sweeper != null) {
             sweeper.shutdownNow();
@@ -109,41 +137,62 @@ public class PoolMetrics {
         }
     }
 
-    void forgetAllBut(Set<String> existingPools) {
-        for (String pool : Set.copyOf(pools.keySet())) {
+    synchronized void forgetAllBut(Set<String> existingPools) {
+        for (String pool : List.copyOf(pools.keySet())) {
             if (!existingPools.contains(pool)) {
-                Gauges g = pools.remove(pool);
-                if (g != null) {
-                    g.meters.forEach(registry::remove);
-                    g.queues.values().forEach(q -> q.meters.forEach(registry::remove));
-                }
+                PoolMeters m = pools.get(pool);
+                // Out of the registry first: a pool created again under this name then registers fresh meters.
+                m.all().forEach(registry::remove);
+                pools.remove(pool);
             }
         }
     }
 
-    private Gauges gauges(String pool) {
-        return pools.computeIfAbsent(pool, name -> new Gauges(registry, name));
+    private PoolMeters meters(String pool) {
+        return pools.computeIfAbsent(pool, name -> new PoolMeters(registry, name));
     }
 
-    private static final class Gauges {
+    private static final class PoolMeters {
+        final MeterRegistry registry;
+        final String pool;
         final AtomicLong replicas = new AtomicLong();
         final AtomicLong readyReplicas = new AtomicLong();
         final AtomicLong alive = new AtomicLong();
         final AtomicLong databaseReachable = new AtomicLong();
-        final Map<String, QueueGauges> queues = new ConcurrentHashMap<>();
-        final List<Meter> meters;
-        volatile Instant depthReadAt;
+        final Counter databaseErrors;
+        final Map<String, QueueGauges> queues = new HashMap<>();
+        final List<Meter> meters = new ArrayList<>();
+        Instant depthReadAt;
 
-        Gauges(MeterRegistry registry, String pool) {
-            meters = List.of(
-                    gauge(registry, "stevedore.pool.replicas", "worker Pods the pool asks for", pool, replicas),
-                    gauge(registry, "stevedore.pool.ready.replicas", "worker Pods Ready", pool, readyReplicas),
-                    gauge(registry, "stevedore.pool.alive.processes", "worker processes with a fresh heartbeat", pool, alive),
-                    gauge(registry, "stevedore.pool.database.reachable", "1 while the operator can read the pool's queue database", pool,
-                            databaseReachable),
-                    // The reconciler counts failed reads; at 0 from the start, so a rate sees the first one.
-                    Counter.builder("stevedore.operator.database.errors").description("failed reads of the pool's queue database")
-                            .tag("pool", pool).register(registry));
+        PoolMeters(MeterRegistry registry, String pool) {
+            this.registry = registry;
+            this.pool = pool;
+            meters.add(gauge("stevedore.pool.replicas", "worker Pods the pool asks for (spec.replicas)", replicas));
+            meters.add(gauge("stevedore.pool.ready.replicas", "worker Pods Ready", readyReplicas));
+            meters.add(gauge("stevedore.pool.alive.processes", "worker processes with a fresh heartbeat", alive));
+            meters.add(gauge("stevedore.pool.database.reachable", "1 while the operator can read the pool's queue database", databaseReachable));
+            // At 0 from the start, so a rate sees the first failed read.
+            databaseErrors = Counter.builder("stevedore.operator.database.errors").description("failed reads of the pool's queue database")
+                    .tag("pool", pool).register(registry);
+            meters.add(databaseErrors);
+        }
+
+        Counter counter(String name, String description, String... tags) {
+            Counter counter = Counter.builder(name).description(description).tag("pool", pool).tags(tags).register(registry);
+            if (!meters.contains(counter)) {
+                meters.add(counter);
+            }
+            return counter;
+        }
+
+        List<Meter> all() {
+            List<Meter> all = new ArrayList<>(meters);
+            queues.values().forEach(q -> all.addAll(q.meters));
+            return all;
+        }
+
+        private Meter gauge(String name, String description, AtomicLong value) {
+            return Gauge.builder(name, value, AtomicLong::get).description(description).tag("pool", pool).register(registry);
         }
     }
 
@@ -159,9 +208,5 @@ public class PoolMetrics {
                     Gauge.builder("stevedore.queue.oldest.available.age.seconds", oldestAgeMs, ms -> ms.get() / 1000.0)
                             .description("how long the oldest available job has waited").tags("pool", pool, "queue", queue).register(registry));
         }
-    }
-
-    private static Meter gauge(MeterRegistry registry, String name, String description, String pool, AtomicLong value) {
-        return Gauge.builder(name, value, AtomicLong::get).description(description).tag("pool", pool).register(registry);
     }
 }

@@ -150,8 +150,17 @@ class PruneOperatorTest {
             // Read at most every 15 s: a minute, plus at most one read interval and this await's own time.
             assertThat(Double.parseDouble(m.group(1))).isBetween(59.0, 60.0 + 15 + 30);
         });
-        client.resource(pool).delete();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(metrics()).as("a deleted pool's gauges go with it")
+        assertThat(metrics()).as("the replicas the pool asks for").contains("stevedore_pool_replicas{pool=\"" + NS + "/depth\"} 0.0");
+
+        // The pool stops serving mail: that queue's gauges go, sms stays.
+        JobWorkerPool current = client.resources(JobWorkerPool.class).inNamespace(NS).withName("depth").get();
+        current.getSpec().setQueues(java.util.List.of("sms"));
+        client.resource(current).update();
+        await().atMost(Duration.ofSeconds(45)).untilAsserted(() -> assertThat(metrics())
+                .contains("stevedore_queue_available_jobs{" + tags + "\"sms\"} 0.0").doesNotContain(tags + "\"mail\""));
+
+        client.resource(current).delete();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(metrics()).as("a deleted pool's metrics go with it")
                 .doesNotContain("pool=\"" + NS + "/depth\""));
     }
 
