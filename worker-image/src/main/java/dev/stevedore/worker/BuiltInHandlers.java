@@ -12,6 +12,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The handlers every worker has. {@code http} is always there. The demo handlers ({@code sleep},
@@ -46,16 +48,25 @@ final class BuiltInHandlers {
      * Takes {@code mb} MiB of native memory (0: without end), in steps of 16 MiB, and touches every page, so the
      * process really uses it: past the container's memory limit the kernel's OOM killer ends the JVM (OOMKilled, 137),
      * which no Java heap limit or -XX:+ExitOnOutOfMemoryError sees first. Native memory, because the heap is capped
-     * below the limit and a full heap only makes the JVM exit by itself.
+     * below the limit and a full heap only makes the JVM exit by itself. A job that ends gives its memory back.
      */
     private static void allocate(long mb) throws ReflectiveOperationException {
+        if (mb < 0 || mb > (1L << 30)) {
+            throw new PermanentJobFailure("allocate: mb must be from 0 (no end) to 2^30, got " + mb);
+        }
         java.lang.reflect.Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
         field.setAccessible(true);
         sun.misc.Unsafe unsafe = (sun.misc.Unsafe) field.get(null);
         long step = 16L << 20;
-        for (long taken = 0; mb == 0 || taken < (mb << 20); taken += step) {
-            long address = unsafe.allocateMemory(step);
-            unsafe.setMemory(address, step, (byte) 1); // never freed: the job holds it until it ends or is killed
+        List<Long> taken = new ArrayList<>();
+        try {
+            while (mb == 0 || taken.size() * step < (mb << 20)) {
+                long address = unsafe.allocateMemory(step);
+                taken.add(address);
+                unsafe.setMemory(address, step, (byte) 1);
+            }
+        } finally {
+            taken.forEach(unsafe::freeMemory);
         }
     }
 

@@ -37,15 +37,18 @@ final class QueueMetrics implements QueueListener {
     @Override
     public void jobClaimed(String queue, String handler, Duration waited) {
         counter("stevedore.jobs.claimed", queue, handler).increment();
+        // Buckets up to an hour: Micrometer's default stops at 30 s, where a waiting queue's alert would never fire.
         Timer.builder("stevedore.job.pickup").description("time from a job being due to its claim")
-                .tags("pool", pool, "queue", queue).publishPercentileHistogram().register(registry).record(waited);
+                .tags("pool", pool, "queue", queue).publishPercentileHistogram().maximumExpectedValue(Duration.ofHours(1))
+                .register(registry).record(waited);
     }
 
     @Override
     public void jobCompleted(String queue, String handler, Duration runtime) {
         counter("stevedore.jobs.completed", queue, handler).increment();
         Timer.builder("stevedore.job.execution").description("handler run time of completed jobs")
-                .tags("pool", pool, "queue", queue, "handler", handler).publishPercentileHistogram().register(registry).record(runtime);
+                .tags("pool", pool, "queue", queue, "handler", handler).publishPercentileHistogram().maximumExpectedValue(Duration.ofHours(1))
+                .register(registry).record(runtime);
     }
 
     @Override
