@@ -287,6 +287,9 @@ class HelmChartTest {
         assertThat(role.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(triples(role.getRules())).containsExactlyInAnyOrder("coordination.k8s.io/leases/get",
                 "coordination.k8s.io/leases/create", "coordination.k8s.io/leases/update", "coordination.k8s.io/leases/patch");
+        assertThat(role.getRules()).filteredOn(r -> !r.getVerbs().equals(List.of("create")))
+                .as("reading and renewing only the operator's own Lease").allSatisfy(r ->
+                        assertThat(r.getResourceNames()).containsExactly("stevedore-operator-leader"));
     }
 
     private static String env(Container container, String name) {

@@ -48,6 +48,8 @@ class HelmInstallIT {
 
     private static final String RELEASE = "stevedore-operator";
     private static final String POOL_NAMESPACE = "helm-e2e";
+    /** Cluster-scoped objects carry the release's namespace in their name. */
+    private static final String CLUSTER_ROLE = RELEASE + "-" + OPERATOR_NAMESPACE;
 
     private static LocalCluster cluster;
     private static KubernetesClient client;
@@ -98,6 +100,8 @@ class HelmInstallIT {
 
         Pod operator = OperatorInstall.awaitReadyOperators(client, 1, operatorImage).get(0);
         assertThat(operator.getSpec().getServiceAccountName()).isEqualTo(RELEASE);
+        assertThat(client.rbac().clusterRoles().withName(CLUSTER_ROLE).get()).as("the chart's ClusterRole").isNotNull();
+        assertThat(client.rbac().clusterRoleBindings().withName(CLUSTER_ROLE).get()).isNotNull();
         assertThat(operator.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
         Kubectl.Result id = Kubectl.run(cluster, "exec", "-n", OPERATOR_NAMESPACE, operator.getMetadata().getName(), "--", "id", "-u");
         assertThat(id.output().strip()).as("the image's user").isEqualTo("185");
@@ -228,8 +232,8 @@ class HelmInstallIT {
             assertThat(OperatorInstall.operatorPods(client)).isEmpty();
             assertThat(client.apps().deployments().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get()).isNull();
             assertThat(client.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get()).isNull();
-            assertThat(client.rbac().clusterRoles().withName(RELEASE).get()).isNull();
-            assertThat(client.rbac().clusterRoleBindings().withName(RELEASE).get()).isNull();
+            assertThat(client.rbac().clusterRoles().withName(CLUSTER_ROLE).get()).isNull();
+            assertThat(client.rbac().clusterRoleBindings().withName(CLUSTER_ROLE).get()).isNull();
         });
         assertThat(client.apiextensions().v1().customResourceDefinitions().withName("jobworkerpools.stevedore.dev").get())
                 .as("the CRD stays (Helm never deletes what crds/ installed)").isNotNull();
