@@ -30,7 +30,9 @@ final class ClusterPki {
     static ClusterPki create(Path directory, List<String> ipAddresses) {
         ClusterPki pki = new ClusterPki(directory);
         try {
-            Files.createDirectories(directory);
+            // Keys of a system:masters identity and of the cluster CA: for root only.
+            Files.createDirectories(directory, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + directory, e);
         }

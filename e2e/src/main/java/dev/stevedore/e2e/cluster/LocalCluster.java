@@ -332,6 +332,7 @@ public final class LocalCluster implements AutoCloseable {
         apiServer.awaitHealthy("https://127.0.0.1:" + API_SERVER_PORT + "/readyz", STARTUP);
 
         kubeconfigFile = write("kubeconfig.yaml", pki.adminKubeconfig("https://127.0.0.1:" + API_SERVER_PORT));
+        ownerOnly(kubeconfigFile); // it holds a system:masters key
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(readString(kubeconfigFile))).build();
         String[] last = {"no default namespace yet"};
         apiServer.await("serving the default namespace", STARTUP, last, () -> client.namespaces().withName("default").get() != null);
@@ -578,7 +579,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Stops everything it started and removes what it made; problems are reported, never thrown. */
     @Override
-    public void close() {
+    public synchronized void close() {
         // The kubelet first, so it does not restart what the cleanup removes.
         daemons.stream().filter(d -> d.name().equals("kubelet")).forEach(d -> d.stop(Duration.ofSeconds(5)));
         if (client != null) {
@@ -638,6 +639,14 @@ public final class LocalCluster implements AutoCloseable {
         long begin = System.nanoTime();
         step.run();
         timings.put(what, Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin)));
+    }
+
+    private static void ownerOnly(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restrict " + file, e);
+        }
     }
 
     private static String readString(Path file) {
