@@ -1,0 +1,42 @@
+package dev.stevedore.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stevedore.bench.peers.DbSchedulerQueue;
+import dev.stevedore.bench.peers.JobRunrQueue;
+import dev.stevedore.bench.report.Measurement;
+import dev.stevedore.bench.report.Report;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark's short mode: every measurement of the full run, on a small N and one round, so it cannot rot. */
+class SideBySideIT {
+
+    @Test
+    void everySystemAndTheLimitAreMeasuredAndCharted() throws Exception {
+        Path output = Path.of("target", "bench-short");
+        Report report = SideBySide.run(new SideBySide.Settings(2_000, 16, 1, 20, 10, 1, output),
+                List.of(StevedoreQueue::new, DbSchedulerQueue::new, JobRunrQueue::new));
+        System.out.println(report.toText());
+
+        List<String> systems = List.of("Stevedore", "db-scheduler", "JobRunr");
+        for (String system : systems) {
+            String name = report.section(SideBySide.THROUGHPUT).stream().map(Measurement::subject).filter(s -> s.startsWith(system))
+                    .findFirst().orElseThrow(() -> new AssertionError(system + " has no throughput row"));
+            for (String section : List.of(SideBySide.THROUGHPUT, SideBySide.ENQUEUE_BATCHED, SideBySide.ENQUEUE_SINGLE)) {
+                assertThat(report.find(section, name, "jobs/s")).as(section + " of " + name).hasValueSatisfying(m -> assertThat(m.median()).isPositive());
+            }
+            double p50 = report.find(SideBySide.PICKUP, name, "p50 ms").orElseThrow().median();
+            double p99 = report.find(SideBySide.PICKUP, name, "p99 ms").orElseThrow().median();
+            assertThat(p50).as(name + " pickup p50").isPositive().isLessThanOrEqualTo(p99);
+        }
+        assertThat(report.section(SideBySide.LIMIT)).hasSize(6).allSatisfy(m -> assertThat(m.median()).isPositive());
+        assertThat(report.section(SideBySide.RATIOS)).hasSize(3);
+
+        assertThat(Files.readString(output.resolve("results.md"))).contains(SideBySide.THROUGHPUT, "Stevedore", "db-scheduler", "JobRunr");
+        assertThat(Files.readString(output.resolve("throughput.svg"))).contains("<svg", "Stevedore", "JobRunr", "pgbench");
+        assertThat(Files.readString(output.resolve("pickup-latency.svg"))).contains("<svg", "Stevedore", "db-scheduler");
+    }
+}
