@@ -51,14 +51,16 @@ public final class JobQueries {
                 next AS MATERIALIZED (
                     SELECT j.id FROM {schema}.jobs j
                     WHERE j.state = 'available' {queueFilter} AND EXISTS (SELECT 1 FROM me)
-                    ORDER BY j.priority, j.run_at, j.id
+                    ORDER BY {order}
                     LIMIT ?
                     FOR UPDATE SKIP LOCKED
                 )
                 """ + update;
-        // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly.
-        this.claimOneQueueSql = schema.sql(single.replace("{queueFilter}", "AND j.queue = ?"));
-        this.claimAnySql = schema.sql(single.replace("{queueFilter}", ""));
+        // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly. Every queue:
+        // the order of the jobs_claim_any_queue index, whose key is priority::integer so that it cannot serve the
+        // claims of named queues (V3 says why).
+        this.claimOneQueueSql = schema.sql(single.replace("{queueFilter}", "AND j.queue = ?").replace("{order}", "j.priority, j.run_at, j.id"));
+        this.claimAnySql = schema.sql(single.replace("{queueFilter}", "").replace("{order}", "j.priority::integer, j.run_at, j.id"));
         // Several queues: `queue = ANY(...) ORDER BY priority` cannot use the per-queue index and would scan other
         // queues' backlog, so each queue gets its own index range (the best `limit` of each), then the best of those.
         this.claimQueuesSql = schema.sql(me + """

@@ -5,3 +5,10 @@
 -- (CHECK in V1), so the rows indexed are the same.
 CREATE INDEX jobs_claimed_by ON jobs (claimed_by) WHERE claimed_by IS NOT NULL;
 DROP INDEX jobs_running_by_process;
+
+-- The claim of every queue ('*') orders by (priority::integer, run_at, id), and this index has that key. Keyed on
+-- (priority, run_at, id) it also gave the order a claim of named queues asks for, and where the statistics do not
+-- know those queues (new, or empty at the last ANALYZE) the planner expected every job to be theirs and walked it,
+-- reading other queues' whole backlog on every claim. A claim of named queues now has jobs_claim_by_queue only.
+DROP INDEX jobs_claim_any_queue;
+CREATE INDEX jobs_claim_any_queue ON jobs ((priority::integer), run_at, id) WHERE state = 'available';
