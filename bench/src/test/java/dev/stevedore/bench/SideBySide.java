@@ -44,12 +44,41 @@ public final class SideBySide {
     static final String LIMIT = "The limit: pgbench, insert + claim (SKIP LOCKED) + finish";
     static final String RATIOS = "Ratios, taken within each round";
 
-    record Settings(int jobs, int threads, int rounds, int latencySamples, int latencyBudgetSeconds, int pgbenchSeconds, Path output) {
+    record Settings(int jobs, int threads, int rounds, int latencySamples, int latencyBudgetSeconds, int pgbenchSeconds, int sustainedSeconds,
+                    Path output) {
         static Settings fromSystemProperties() {
             return new Settings(Integer.getInteger("bench.jobs", 100_000), Integer.getInteger("bench.threads", 64),
                     Integer.getInteger("bench.rounds", 3), Integer.getInteger("bench.latencySamples", 300),
                     Integer.getInteger("bench.latencyBudgetSeconds", 60), Integer.getInteger("bench.pgbenchSeconds", 10),
-                    Path.of(System.getProperty("bench.output", "target/bench")));
+                    Integer.getInteger("bench.sustainedSeconds", 120), Path.of(System.getProperty("bench.output", "target/bench")));
+        }
+    }
+
+    /** Samples by section, subject and metric, one per round, in the order first recorded. */
+    static final class Samples {
+        private final Map<String, List<Double>> values = new LinkedHashMap<>();
+        private final Map<String, String[]> keys = new LinkedHashMap<>();
+
+        void record(String section, String subject, String metric, double value) {
+            String key = section + "|" + subject + "|" + metric;
+            keys.putIfAbsent(key, new String[] {section, subject, metric});
+            values.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        }
+
+        List<Double> get(String section, String subject, String metric) {
+            return values.get(section + "|" + subject + "|" + metric);
+        }
+
+        void add(Report report, String section, String subject, String metric) {
+            List<Double> v = get(section, subject, metric);
+            if (v != null) {
+                report.add(new Measurement(section, subject, metric, v));
+            }
+        }
+
+        /** Every series of {@code section}, in the order first recorded. */
+        void addSection(Report report, String section) {
+            keys.values().stream().filter(k -> k[0].equals(section)).forEach(k -> add(report, k[0], k[1], k[2]));
         }
     }
 
@@ -63,10 +92,14 @@ public final class SideBySide {
                 .orElseThrow(() -> new IllegalStateException(PostgresLocator.NOTHING_FOUND));
         LocalPostgresCluster cluster = LocalPostgresCluster.create(binaries, true);
         Report report = new Report("Stevedore side by side");
-        Map<String, List<Double>> samples = new LinkedHashMap<>();
+        Samples samples = new Samples();
+        StevedoreAlone alone = new StevedoreAlone(cluster, settings);
         try {
             describeMachine(report, cluster, settings);
             List<String> names = new ArrayList<>();
+            for (Supplier<QueueUnderTest> system : systems) {
+                warmUp(cluster, system.get(), settings);
+            }
             for (int round = 0; round < settings.rounds(); round++) {
                 for (int k = 0; k < systems.size(); k++) {
                     QueueUnderTest system = systems.get((k + round) % systems.size()).get();
@@ -84,28 +117,29 @@ public final class SideBySide {
                     }
                 }
                 limit(cluster, binaries, settings, samples);
+                alone.measureRound(samples);
             }
             for (String name : names) {
-                add(report, samples, THROUGHPUT, name, "jobs/s");
+                samples.add(report, THROUGHPUT, name, "jobs/s");
             }
             for (String name : names) {
-                add(report, samples, ENQUEUE_BATCHED, name, "jobs/s");
-                add(report, samples, ENQUEUE_SINGLE, name, "jobs/s");
+                samples.add(report, ENQUEUE_BATCHED, name, "jobs/s");
+                samples.add(report, ENQUEUE_SINGLE, name, "jobs/s");
             }
             for (String name : names) {
                 for (String p : List.of("p50 ms", "p95 ms", "p99 ms")) {
-                    add(report, samples, PICKUP, name, p);
+                    samples.add(report, PICKUP, name, p);
                 }
-                List<Double> counts = samples.get(PICKUP + "|" + name + "|samples");
+                List<Double> counts = samples.get(PICKUP, name, "samples");
                 report.header(name + ": pickup latency from " + counts.stream().map(c -> Integer.toString(c.intValue())).toList()
                         + " samples per round (at most " + settings.latencyBudgetSeconds() + " s of sampling per round)");
             }
-            for (String key : samples.keySet()) {
-                if (key.startsWith(LIMIT + "|")) {
-                    add(report, samples, LIMIT, key.split("\\|")[1], "jobs/s");
-                }
-            }
+            samples.addSection(report, LIMIT);
             ratios(report, names);
+            for (String section : List.of(StevedoreAlone.SCALING, StevedoreAlone.BACKLOG, StevedoreAlone.PRUNE)) {
+                samples.addSection(report, section);
+            }
+            alone.measureSustained(report);
             writeCharts(report, names, settings.output());
             report.writeTo(settings.output());
             return report;
@@ -114,7 +148,7 @@ public final class SideBySide {
         }
     }
 
-    private static HikariDataSource dataSource(TestDatabase db) {
+    static HikariDataSource dataSource(TestDatabase db) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db.jdbcUrl());
         config.setUsername(db.user());
@@ -123,24 +157,35 @@ public final class SideBySide {
         return new HikariDataSource(config);
     }
 
-    private static void record(Map<String, List<Double>> samples, String section, String subject, String metric, double value) {
-        samples.computeIfAbsent(section + "|" + subject + "|" + metric, k -> new ArrayList<>()).add(value);
-    }
-
-    private static void add(Report report, Map<String, List<Double>> samples, String section, String subject, String metric) {
-        List<Double> values = samples.get(section + "|" + subject + "|" + metric);
-        if (values != null) {
-            report.add(new Measurement(section, subject, metric, values));
+    /**
+     * A round that is not counted: the JIT compiles each system's hot paths during its first drain (the compiler
+     * threads took a third of the CPU in the first 100,000 jobs), and a worker in production runs warm.
+     */
+    private static void warmUp(LocalPostgresCluster cluster, QueueUnderTest system, Settings settings) throws Exception {
+        int jobs = Math.max(1_000, settings.jobs() / 2);
+        TestDatabase db = cluster.server().createDatabase("bench_warm_up");
+        try (HikariDataSource ds = dataSource(db); system) {
+            system.install(ds);
+            system.enqueueBatched(0, jobs, 1_000);
+            CountDownLatch drained = new CountDownLatch(jobs);
+            try (AutoCloseable worker = system.startWorker(settings.threads(), seq -> drained.countDown())) {
+                if (!drained.await(15, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException(system.name() + ": warm-up drain did not finish in 15 minutes");
+                }
+            }
+            system.enqueueSingly(jobs, Math.max(100, jobs / 50));
+        } finally {
+            cluster.server().dropDatabase("bench_warm_up");
         }
     }
 
     /** One round of one system: batched enqueue, drain, enqueue one by one, pickup latency. */
-    private static void measure(QueueUnderTest system, Settings settings, Map<String, List<Double>> samples) throws Exception {
+    private static void measure(QueueUnderTest system, Settings settings, Samples samples) throws Exception {
         String name = system.name();
         int jobs = settings.jobs();
         long start = System.nanoTime();
         system.enqueueBatched(0, jobs, 1_000);
-        record(samples, ENQUEUE_BATCHED, name, "jobs/s", jobs / seconds(start));
+        samples.record(ENQUEUE_BATCHED, name, "jobs/s", jobs / seconds(start));
 
         CountDownLatch drained = new CountDownLatch(jobs);
         start = System.nanoTime();
@@ -152,21 +197,21 @@ public final class SideBySide {
             while (system.unfinished() > 0) {
                 Thread.sleep(5);
             }
-            record(samples, THROUGHPUT, name, "jobs/s", jobs / seconds(start));
+            samples.record(THROUGHPUT, name, "jobs/s", jobs / seconds(start));
         }
 
         system.reset();
         int single = Math.max(100, jobs / 20);
         start = System.nanoTime();
         system.enqueueSingly(0, single);
-        record(samples, ENQUEUE_SINGLE, name, "jobs/s", single / seconds(start));
+        samples.record(ENQUEUE_SINGLE, name, "jobs/s", single / seconds(start));
         system.reset();
 
         pickup(system, settings, samples);
         system.reset();
     }
 
-    private static void pickup(QueueUnderTest system, Settings settings, Map<String, List<Double>> samples) throws Exception {
+    private static void pickup(QueueUnderTest system, Settings settings, Samples samples) throws Exception {
         Map<Integer, Long> ranAt = new ConcurrentHashMap<>();
         Object ran = new Object();
         List<Double> latencies = new ArrayList<>();
@@ -199,10 +244,10 @@ public final class SideBySide {
             }
         }
         double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        record(samples, PICKUP, system.name(), "p50 ms", percentile(sorted, 50));
-        record(samples, PICKUP, system.name(), "p95 ms", percentile(sorted, 95));
-        record(samples, PICKUP, system.name(), "p99 ms", percentile(sorted, 99));
-        record(samples, PICKUP, system.name(), "samples", sorted.length);
+        samples.record(PICKUP, system.name(), "p50 ms", percentile(sorted, 50));
+        samples.record(PICKUP, system.name(), "p95 ms", percentile(sorted, 95));
+        samples.record(PICKUP, system.name(), "p99 ms", percentile(sorted, 99));
+        samples.record(PICKUP, system.name(), "samples", sorted.length);
     }
 
     /** Nearest-rank percentile. */
@@ -211,7 +256,7 @@ public final class SideBySide {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    private static void limit(LocalPostgresCluster cluster, Path binaries, Settings settings, Map<String, List<Double>> samples) throws Exception {
+    private static void limit(LocalPostgresCluster cluster, Path binaries, Settings settings, Samples samples) throws Exception {
         String database = "bench_limit";
         cluster.server().createDatabase(database);
         try {
@@ -219,7 +264,7 @@ public final class SideBySide {
                     settings.output().resolve("pgbench"));
             for (int batch : new int[] {1, 100}) {
                 for (int clients : new int[] {1, 2, 4}) {
-                    record(samples, LIMIT, "batch " + batch + ", " + clients + (clients == 1 ? " client" : " clients"), "jobs/s",
+                    samples.record(LIMIT, "batch " + batch + ", " + clients + (clients == 1 ? " client" : " clients"), "jobs/s",
                             pgbench.jobsPerSecond(batch, clients, settings.pgbenchSeconds()));
                 }
             }
@@ -278,7 +323,8 @@ public final class SideBySide {
         }
         report.header("Java " + System.getProperty("java.version") + "; the clients run in one JVM, on the same machine as the server");
         report.header("Each round: " + String.format("%,d", settings.jobs()) + " jobs enqueued in batches of 1,000, then drained by one worker of "
-                + settings.threads() + " threads; " + settings.rounds() + " rounds, the systems' order rotating");
+                + settings.threads() + " threads; " + settings.rounds() + " rounds, the systems' order rotating, after one uncounted warm-up "
+                + "round per system (JIT)");
     }
 
     private static double seconds(long startNanos) {
