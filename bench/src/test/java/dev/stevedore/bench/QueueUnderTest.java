@@ -35,4 +35,8 @@ public interface QueueUnderTest extends AutoCloseable {
 
     /** Jobs enqueued and not yet finished (completed and committed), counted in the database. */
     long unfinished() throws Exception;
+
+    /** Stops a worker still running and lets go of the system's clients; the harness owns the data source. */
+    @Override
+    void close();
 }

@@ -18,9 +18,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -282,23 +279,14 @@ final class StevedoreAlone {
     }
 
     private static long count(HikariDataSource ds, String where) throws Exception {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM stevedore.jobs WHERE " + where)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return BenchSql.number(ds, "SELECT count(*) FROM stevedore.jobs WHERE " + where);
     }
 
     private static double tableMegabytes(HikariDataSource ds) throws Exception {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_total_relation_size('stevedore.jobs')")) {
-            rs.next();
-            return rs.getLong(1) / 1048576.0;
-        }
+        return BenchSql.number(ds, "SELECT pg_total_relation_size('stevedore.jobs')") / 1048576.0;
     }
 
     private static void sql(HikariDataSource ds, String sql) throws Exception {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        BenchSql.execute(ds, sql);
     }
 }

@@ -9,9 +9,6 @@ import dev.stevedore.queue.QueueMigrator;
 import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.queue.Worker;
 import dev.stevedore.queue.WorkerConfig;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -43,9 +40,7 @@ final class StevedoreQueue implements QueueUnderTest {
 
     @Override
     public void reset() throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE stevedore.jobs, stevedore.processes");
-        }
+        BenchSql.execute(dataSource, "TRUNCATE stevedore.jobs, stevedore.processes");
     }
 
     private static NewJob job(int seq) {
@@ -93,11 +88,7 @@ final class StevedoreQueue implements QueueUnderTest {
 
     @Override
     public long unfinished() throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM stevedore.jobs WHERE state <> 'completed'")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return BenchSql.number(dataSource, "SELECT count(*) FROM stevedore.jobs WHERE state <> 'completed'");
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.github.kagkarlsson.scheduler.task.TaskDescriptor;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import dev.stevedore.bench.BenchSql;
 import dev.stevedore.bench.QueueUnderTest;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import javax.sql.DataSource;
 
@@ -82,13 +82,7 @@ public final class DbSchedulerQueue implements QueueUnderTest {
 
     private DataSource dataSource;
     private SchedulerClient client;
-    private volatile Worker runningWorker;
-
-    /** The handle startWorker returns; closing it never throws a checked exception. */
-    private interface Worker extends AutoCloseable {
-        @Override
-        void close();
-    }
+    private volatile BenchSql.Handle runningWorker;
 
     @Override
     public String name() {
@@ -146,7 +140,7 @@ public final class DbSchedulerQueue implements QueueUnderTest {
 
     @Override
     public void reset() throws Exception {
-        execute("TRUNCATE scheduled_tasks");
+        BenchSql.execute(dataSource, "TRUNCATE scheduled_tasks");
     }
 
     @Override
@@ -183,46 +177,29 @@ public final class DbSchedulerQueue implements QueueUnderTest {
                 .enableImmediateExecution()
                 .build();
         scheduler.start();
-        AtomicBoolean stopped = new AtomicBoolean();
-        Worker worker = new Worker() {
-            @Override
-            public void close() {
-                if (stopped.compareAndSet(false, true)) {
-                    try {
-                        // Blocks until the executor has run the executions it had already picked.
-                        scheduler.stop();
-                    } finally {
-                        runningWorker = null;
-                    }
-                }
+        runningWorker = BenchSql.stopOnce(() -> {
+            try {
+                // Blocks until the executor has run the executions it had already picked.
+                scheduler.stop();
+            } finally {
+                runningWorker = null;
             }
-        };
-        runningWorker = worker;
-        return worker;
+        });
+        return runningWorker;
     }
 
     @Override
     public long unfinished() throws Exception {
-        try (Connection connection = dataSource.getConnection();
-             Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT count(*) FROM scheduled_tasks")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return BenchSql.number(dataSource, "SELECT count(*) FROM scheduled_tasks");
     }
 
     @Override
     public void close() {
-        Worker worker = runningWorker;
+        BenchSql.Handle worker = runningWorker;
         if (worker != null) {
             worker.close();
         }
         client = null;
     }
 
-    private void execute(String sql) throws SQLException {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
-    }
 }

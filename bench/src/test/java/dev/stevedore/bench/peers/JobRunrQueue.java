@@ -2,6 +2,7 @@ package dev.stevedore.bench.peers;
 
 import static org.jobrunr.server.BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration;
 
+import dev.stevedore.bench.BenchSql;
 import dev.stevedore.bench.QueueUnderTest;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -9,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
@@ -68,13 +68,7 @@ public final class JobRunrQueue implements QueueUnderTest {
     private JsonMapper jsonMapper;
     private PostgresStorageProvider storageProvider;
     private JobScheduler jobScheduler;
-    private volatile Worker runningWorker;
-
-    /** The handle startWorker returns; closing it never throws a checked exception. */
-    private interface Worker extends AutoCloseable {
-        @Override
-        void close();
-    }
+    private volatile BenchSql.Handle runningWorker;
 
     /** The job class JobRunr records and, on a worker, asks the {@link JobActivator} for. */
     public static final class NoopJob {
@@ -132,7 +126,7 @@ public final class JobRunrQueue implements QueueUnderTest {
     @Override
     public void reset() throws Exception {
         // Jobs live in jobrunr_jobs alone; servers, metadata and migrations stay.
-        execute("TRUNCATE jobrunr_jobs");
+        BenchSql.execute(dataSource, "TRUNCATE jobrunr_jobs");
     }
 
     @Override
@@ -164,22 +158,15 @@ public final class JobRunrQueue implements QueueUnderTest {
                         .andPollInterval(POLL_INTERVAL));
         server.start();
         awaitAnnounced(server);
-        AtomicBoolean stopped = new AtomicBoolean();
-        Worker worker = new Worker() {
-            @Override
-            public void close() {
-                if (stopped.compareAndSet(false, true)) {
-                    try {
-                        // Waits up to 10 s (JobRunr's default) for running jobs, then stops the zookeeper threads.
-                        server.stop();
-                    } finally {
-                        runningWorker = null;
-                    }
-                }
+        runningWorker = BenchSql.stopOnce(() -> {
+            try {
+                // Waits up to 10 s (JobRunr's default) for running jobs, then stops the zookeeper threads.
+                server.stop();
+            } finally {
+                runningWorker = null;
             }
-        };
-        runningWorker = worker;
-        return worker;
+        });
+        return runningWorker;
     }
 
     /**
@@ -199,18 +186,12 @@ public final class JobRunrQueue implements QueueUnderTest {
 
     @Override
     public long unfinished() throws Exception {
-        try (Connection connection = dataSource.getConnection();
-             Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery(
-                     "SELECT count(*) FROM jobrunr_jobs WHERE state NOT IN ('SUCCEEDED', 'DELETED')")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return BenchSql.number(dataSource, "SELECT count(*) FROM jobrunr_jobs WHERE state NOT IN ('SUCCEEDED', 'DELETED')");
     }
 
     @Override
     public void close() {
-        Worker worker = runningWorker;
+        BenchSql.Handle worker = runningWorker;
         if (worker != null) {
             worker.close();
         }
@@ -222,9 +203,4 @@ public final class JobRunrQueue implements QueueUnderTest {
         BackgroundJob.setJobScheduler(null);
     }
 
-    private void execute(String sql) throws SQLException {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
-    }
 }
