@@ -82,12 +82,14 @@ public final class JobQueries {
         // job's row is found by primary key, one lookup per outcome, and written by ctid: a plan chosen from the
         // statistics could instead start from the jobs they say are running (few, at any instant) and compare each
         // with each outcome, and with the dead index entries recent claims left, that plan cost the drain most of
-        // its speed. A row changed meanwhile (pruned, released) has a new ctid, so the write skips it: fenced out.
+        // its speed. The lookup locks the row: a prune or release that commits first is seen there (the lock waits,
+        // then rechecks token and state), and none can commit in between. The write by ctid alone must not meet a
+        // newer version: PostgreSQL's recheck of a TID scan accepts any.
         String held = """
                 ARRAY (
                     SELECT r.ctid FROM unnest(?::bigint[], ?::bigint[]) AS d(id, token)
                     CROSS JOIN LATERAL (
-                        SELECT ctid FROM {schema}.jobs WHERE id = d.id AND claim_token = d.token AND state = 'running' LIMIT 1
+                        SELECT ctid FROM {schema}.jobs WHERE id = d.id AND claim_token = d.token AND state = 'running' LIMIT 1 FOR UPDATE
                     ) r
                 )
                 """;
