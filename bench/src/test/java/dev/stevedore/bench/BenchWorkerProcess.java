@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * A Stevedore worker in a JVM of its own, for the measurements that need separate processes: several workers on
  * one database, and a worker killed with SIGKILL. Arguments: JDBC URL, user, pool, queues (comma-separated),
- * threads, heartbeat interval ms, alive threshold ms. Prints "READY &lt;process id&gt;" once registered. Handlers:
- * noop, and hold (blocks until the process dies).
+ * threads, heartbeat interval ms, alive threshold ms. Prints "READY &lt;process id&gt;" once registered, and stops
+ * when its standard input ends. Handlers: noop, and hold (blocks until the process dies).
  */
 public final class BenchWorkerProcess {
 
@@ -39,7 +39,11 @@ public final class BenchWorkerProcess {
         Runtime.getRuntime().addShutdownHook(new Thread(worker::stop));
         System.out.println("READY " + worker.processId());
         System.out.flush();
-        Thread.sleep(Long.MAX_VALUE);
+        // Lives as long as the benchmark: its standard input ends when the parent JVM does, however that ends.
+        while (System.in.read() != -1) {
+            // nothing is sent
+        }
+        System.exit(0);
     }
 
     private BenchWorkerProcess() {}

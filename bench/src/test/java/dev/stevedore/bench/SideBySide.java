@@ -194,7 +194,11 @@ public final class SideBySide {
                 throw new IllegalStateException(name + ": " + drained.getCount() + " of " + jobs + " jobs still unrun after 15 minutes");
             }
             // Finished means committed as finished, not only run.
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (system.unfinished() > 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + ": every job ran, but " + system.unfinished() + " are not finished after 5 minutes");
+                }
                 Thread.sleep(5);
             }
             samples.record(THROUGHPUT, name, "jobs/s", jobs / seconds(start));

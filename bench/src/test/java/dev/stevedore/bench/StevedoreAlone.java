@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The measurements only Stevedore gets: several worker processes on one database, a backlog in a queue the worker
@@ -80,7 +81,9 @@ final class StevedoreAlone {
                     child.destroy();
                 }
                 for (Process child : children) {
-                    child.waitFor(30, TimeUnit.SECONDS);
+                    if (!child.waitFor(30, TimeUnit.SECONDS)) {
+                        child.destroyForcibly();
+                    }
                 }
             }
         });
@@ -122,6 +125,7 @@ final class StevedoreAlone {
             WorkerConfig config = WorkerConfig.builder(ProcessIdentity.local("bench/sustained")).queues(List.of("bench"))
                     .threads(settings.threads()).completedRetention(Duration.ofSeconds(10)).build();
             AtomicBoolean enqueuing = new AtomicBoolean(true);
+            AtomicReference<Exception> enqueueFailure = new AtomicReference<>();
             JobClient client = new JobClient(ds, SCHEMA);
             List<NewJob> batch = new ArrayList<>();
             for (int i = 0; i < 1_000; i++) {
@@ -138,7 +142,7 @@ final class StevedoreAlone {
                     }
                 } catch (Exception e) {
                     if (enqueuing.get()) {
-                        throw new IllegalStateException("the sustained run's enqueuer failed", e);
+                        enqueueFailure.set(e);
                     }
                 }
             }, "bench-enqueuer");
@@ -157,6 +161,9 @@ final class StevedoreAlone {
             } finally {
                 enqueuing.set(false);
                 enqueuer.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            if (enqueueFailure.get() != null) {
+                throw new IllegalStateException("the sustained run's enqueuer failed, so its windows mean nothing", enqueueFailure.get());
             }
         });
         return windows;
