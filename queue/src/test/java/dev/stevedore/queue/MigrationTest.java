@@ -59,10 +59,10 @@ class MigrationTest {
 
             Map<String, String> expectations = Map.ofEntries(
                     Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority, run_at, id LIMIT 10", "jobs_claim_by_queue"),
-                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND queue = ANY('{q1,q2}') ORDER BY priority, run_at, id LIMIT 10", "Index Scan using jobs_claim_"),
-                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' ORDER BY priority, run_at, id LIMIT 10", "jobs_claim_any_queue"),
+                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND queue = ANY('{q1,q2}') ORDER BY priority, run_at, id LIMIT 10", "using jobs_claim_by_queue"),
+                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' ORDER BY priority::integer, run_at, id LIMIT 10", "jobs_claim_any_queue"),
                     Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'scheduled' AND run_at <= now() ORDER BY run_at LIMIT 100", "jobs_due"),
-                    Map.entry("SELECT id FROM stevedore.jobs WHERE claimed_by = 7 AND state = 'running'", "jobs_running_by_process"),
+                    Map.entry("SELECT id FROM stevedore.jobs WHERE claimed_by = 7 AND state = 'running'", "jobs_claimed_by"),
                     Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'completed' AND finished_at < now() - interval '1 day' LIMIT 100", "jobs_completed_at"));
             for (var e : expectations.entrySet()) {
                 String plan = queue.rows("EXPLAIN " + e.getKey()).stream().map(r -> r.values().iterator().next().toString())

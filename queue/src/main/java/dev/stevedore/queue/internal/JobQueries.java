@@ -51,14 +51,16 @@ public final class JobQueries {
                 next AS MATERIALIZED (
                     SELECT j.id FROM {schema}.jobs j
                     WHERE j.state = 'available' {queueFilter} AND EXISTS (SELECT 1 FROM me)
-                    ORDER BY j.priority, j.run_at, j.id
+                    ORDER BY {order}
                     LIMIT ?
                     FOR UPDATE SKIP LOCKED
                 )
                 """ + update;
-        // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly.
-        this.claimOneQueueSql = schema.sql(single.replace("{queueFilter}", "AND j.queue = ?"));
-        this.claimAnySql = schema.sql(single.replace("{queueFilter}", ""));
+        // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly. Every queue:
+        // the order of the jobs_claim_any_queue index, whose key is priority::integer so that it cannot serve the
+        // claims of named queues (V3 says why).
+        this.claimOneQueueSql = schema.sql(single.replace("{queueFilter}", "AND j.queue = ?").replace("{order}", "j.priority, j.run_at, j.id"));
+        this.claimAnySql = schema.sql(single.replace("{queueFilter}", "").replace("{order}", "j.priority::integer, j.run_at, j.id"));
         // Several queues: `queue = ANY(...) ORDER BY priority` cannot use the per-queue index and would scan other
         // queues' backlog, so each queue gets its own index range (the best `limit` of each), then the best of those.
         this.claimQueuesSql = schema.sql(me + """
@@ -76,12 +78,25 @@ public final class JobQueries {
                     SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT ?
                 )
                 """ + update);
-        // Completions and failures of a batch in one statement (autocommit), each fenced by its claim token.
+        // Completions and failures of a batch in one statement (autocommit), each fenced by its claim token. Each
+        // job's row is found by primary key, one lookup per outcome, and written by ctid: a plan chosen from the
+        // statistics could instead start from the jobs they say are running (few, at any instant) and compare each
+        // with each outcome, and with the dead index entries recent claims left, that plan cost the drain most of
+        // its speed. The lookup locks the row: a prune or release that commits first is seen there (the lock waits,
+        // then rechecks token and state), and none can commit in between. The write by ctid alone must not meet a
+        // newer version: PostgreSQL's recheck of a TID scan accepts any.
+        String held = """
+                ARRAY (
+                    SELECT r.ctid FROM unnest(?::bigint[], ?::bigint[]) AS d(id, token)
+                    CROSS JOIN LATERAL (
+                        SELECT ctid FROM {schema}.jobs WHERE id = d.id AND claim_token = d.token AND state = 'running' LIMIT 1 FOR UPDATE
+                    ) r
+                )
+                """;
         this.outcomesSql = schema.sql("""
                 WITH completed AS (
                     UPDATE {schema}.jobs j SET state = 'completed', finished_at = now(), claimed_by = NULL
-                    FROM unnest(?::bigint[], ?::bigint[]) AS d(id, token)
-                    WHERE j.id = d.id AND j.claim_token = d.token AND j.state = 'running'
+                    WHERE j.ctid = ANY (%s)
                     RETURNING j.id
                 ),
                 failed AS (
@@ -93,13 +108,13 @@ public final class JobQueries {
                         errors = j.errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
                             'class', d.error_class, 'message', d.message, 'backtrace', d.backtrace,
                             'process', j.claimed_by, 'attempt', j.attempts, 'at', now())))
-                    FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-                         AS d(id, token, error_class, message, backtrace, delay_ms)
-                    WHERE j.id = d.id AND j.claim_token = d.token AND j.state = 'running'
+                    FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                         AS d(id, error_class, message, backtrace, delay_ms)
+                    WHERE j.ctid = ANY (%s) AND j.id = d.id
                     RETURNING j.id
                 )
                 SELECT true, id FROM completed UNION ALL SELECT false, id FROM failed
-                """);
+                """.formatted(held.strip(), held.strip()));
         this.checkpointSql = schema.sql("""
                 UPDATE {schema}.jobs SET checkpoint = ?::jsonb
                 WHERE id = ? AND claim_token = ? AND state = 'running'
@@ -137,6 +152,11 @@ public final class JobQueries {
                         LIMIT ? FOR UPDATE SKIP LOCKED))
                     """.formatted(state.dbName())));
         }
+    }
+
+    /** The statement {@link #writeOutcomes} runs. */
+    public String outcomesSql() {
+        return outcomesSql;
     }
 
     /** The claim statement for these queues; its parameters are those {@link #claim} binds. */
@@ -203,11 +223,12 @@ public final class JobQueries {
             ps.setArray(1, Sql.longs(c, doneIds));
             ps.setArray(2, Sql.longs(c, doneTokens));
             ps.setArray(3, Sql.longs(c, ids));
-            ps.setArray(4, Sql.longs(c, tokens));
-            ps.setArray(5, Sql.texts(c, classes));
-            ps.setArray(6, Sql.texts(c, messages));
-            ps.setArray(7, Sql.texts(c, backtraces));
-            ps.setArray(8, Sql.longs(c, delays));
+            ps.setArray(4, Sql.texts(c, classes));
+            ps.setArray(5, Sql.texts(c, messages));
+            ps.setArray(6, Sql.texts(c, backtraces));
+            ps.setArray(7, Sql.longs(c, delays));
+            ps.setArray(8, Sql.longs(c, ids));
+            ps.setArray(9, Sql.longs(c, tokens));
             Set<Long> completedIds = new HashSet<>();
             Set<Long> failedIds = new HashSet<>();
             try (ResultSet rs = ps.executeQuery()) {

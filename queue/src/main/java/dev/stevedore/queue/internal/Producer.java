@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The claim loop. It waits for a free execution slot, claims as many jobs as there are free slots in one
- * statement, and hands them to the executor. When a claim comes back short the queue is empty, and it
- * sleeps until a notification or the poll interval.
+ * statement, and hands them to the executor. While slots are busy it claims at most once per cooldown, so one
+ * claim gathers every slot freed meanwhile. When a claim comes back short the queue is empty, and it sleeps
+ * until a notification or the poll interval.
  */
 public final class Producer {
 
@@ -35,8 +36,16 @@ public final class Producer {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Producer.class);
+    /**
+     * While fewer than half the slots are free, the shortest spacing of two claims (after Oban's dispatch cooldown).
+     * Without it a loaded worker claims again as soon as one slot frees, so each claim fetches a handful of jobs and
+     * the statements, not the jobs, use the database. An idle worker claims at once, and a worker with half its
+     * slots free too, so a small pool of short jobs is never held to one batch per cooldown.
+     */
+    static final long COOLDOWN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final Semaphore slots;
+    private final int halfTheSlots;
     private final Claimer claimer;
     private final Dispatcher dispatcher;
     private final Reconciler reconciler;
@@ -55,6 +64,7 @@ public final class Producer {
                     Duration pollInterval, String logContext) {
         this.reconciler = reconciler;
         this.slots = slots;
+        this.halfTheSlots = Math.max(1, (slots.availablePermits() + 1) / 2);
         this.claimer = claimer;
         this.dispatcher = dispatcher;
         this.mayClaim = mayClaim;
@@ -95,18 +105,23 @@ public final class Producer {
 
     private void run() {
         Backoff backoff = new Backoff();
+        long lastClaim = System.nanoTime() - COOLDOWN_NANOS;
         try {
             while (running) {
                 if (!mayClaim.getAsBoolean()) {
                     wake.await(pollInterval);
                     continue;
                 }
-                if (!slots.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                // Within the cooldown of the last claim, wait for half the slots; after it, for one.
+                long cooldown = lastClaim + COOLDOWN_NANOS - System.nanoTime();
+                int first = cooldown > 0 ? halfTheSlots : 1;
+                if (!slots.tryAcquire(first, cooldown > 0 ? cooldown : pollInterval.toNanos(), TimeUnit.NANOSECONDS)) {
                     continue;
                 }
-                int free = 1 + slots.drainPermits();
+                int free = first + slots.drainPermits();
                 List<ClaimedJob> jobs = List.of();
                 Exception failure = null;
+                lastClaim = System.nanoTime();
                 synchronized (claiming) {
                     try {
                         if (reconcileFirst) {
