@@ -25,6 +25,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
@@ -204,6 +209,37 @@ final class ScenarioPool implements AutoCloseable {
         return value == null ? 0 : value.longValue();
     }
 
+    /**
+     * What a failed scenario needs to be understood once its namespace is gone, in {@code target/scenarios/<name>}: the
+     * pool, its Pods (restarts, last states) and Events as YAML, and the container logs of its workers and of the operator
+     * (every restart the kubelet kept). Never fails the scenario.
+     */
+    private void keepEvidence() {
+        Path out = Path.of("target", "scenarios", name);
+        try {
+            Files.createDirectories(out);
+            var yaml = client.getKubernetesSerialization();
+            Files.writeString(out.resolve("pool.yaml"), yaml.asYaml(client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool")
+                    .inNamespace(namespace).withName(name).get()));
+            Files.writeString(out.resolve("pods.yaml"), yaml.asYaml(client.pods().inNamespace(namespace).list()));
+            Files.writeString(out.resolve("events.yaml"), yaml.asYaml(client.v1().events().inNamespace(namespace).list()));
+            try (Stream<Path> dirs = Files.list(cluster.podLogDirectory())) {
+                for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(namespace + "_")
+                        || d.getFileName().toString().startsWith(OperatorInstall.OPERATOR_NAMESPACE + "_")).toList()) {
+                    try (Stream<Path> files = Files.walk(dir)) {
+                        for (Path file : files.filter(Files::isRegularFile).toList()) {
+                            Path copy = out.resolve("logs").resolve(cluster.podLogDirectory().relativize(file).toString());
+                            Files.createDirectories(copy.getParent());
+                            Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("scenario " + name + ": could not keep all evidence in " + out + ": " + e);
+        }
+    }
+
     /** The Pods whose worker container ended with {@code reason} (any reason when null), as the kubelet reported. */
     Set<String> podsThatEnded(String reason) {
         return ends.entrySet().stream().filter(e -> e.getValue().stream().anyMatch(end -> reason == null || reason.equals(end.getReason())))
@@ -313,6 +349,7 @@ final class ScenarioPool implements AutoCloseable {
     public void close() {
         watch.close();
         deploymentWatch.close();
+        keepEvidence();
         client.genericKubernetesResources("stevedore.dev/v1alpha1", "JobWorkerPool").inNamespace(namespace).withName(name).delete();
         client.namespaces().withName(namespace).delete();
     }

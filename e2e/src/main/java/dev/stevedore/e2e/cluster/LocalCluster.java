@@ -424,7 +424,7 @@ public final class LocalCluster implements AutoCloseable {
                 imageGCHighThresholdPercent: 99
                 imageGCLowThresholdPercent: 98
                 shutdownGracePeriod: 0s
-                """.formatted(HOST_ADDRESS, port, healthzPort, containerdSocket(), HostLedger.CGROUP_ROOT, work.resolve("pod-logs")));
+                """.formatted(HOST_ADDRESS, port, healthzPort, containerdSocket(), HostLedger.CGROUP_ROOT, podLogDirectory()));
         KUBELET_SYSCTLS.forEach(ledger::saveSysctl);
         kubeletCommand = List.of(
                 binaries.binary(KubeBinaries.KUBELET).toString(),
@@ -570,6 +570,11 @@ public final class LocalCluster implements AutoCloseable {
     /** Start-up time of each part, for the README's cold and warm figures. */
     public Map<String, Duration> timings() {
         return Map.copyOf(timings);
+    }
+
+    /** The kubelet's container logs: {@code <namespace>_<pod>_<uid>/<container>/<restart>.log}, gone with their Pod. */
+    public Path podLogDirectory() {
+        return ledger.workDir().resolve("pod-logs");
     }
 
     /** Where each component writes its log; kept after {@link #close()}. */
