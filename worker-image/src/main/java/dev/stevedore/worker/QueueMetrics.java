@@ -5,7 +5,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Binds the queue's events to Micrometer, exported at /q/metrics, every one with the tag {@code pool}
@@ -22,64 +26,77 @@ final class QueueMetrics implements QueueListener {
 
     private final MeterRegistry registry;
     private final String pool;
+    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
 
     QueueMetrics(MeterRegistry registry, String pool) {
         this.registry = registry;
         this.pool = pool;
         // Counters a healthy worker never moves start at 0, so rates and alerts see them from the first scrape.
         for (String write : LATE_WRITES) {
-            Counter.builder("stevedore.late.writes.rejected").tags("pool", pool, "write", write).register(registry);
+            counter("stevedore.late.writes.rejected", "write", write);
         }
-        Counter.builder("stevedore.heartbeat.failures").tag("pool", pool).register(registry);
-        Counter.builder("stevedore.jobs.released").tag("pool", pool).register(registry);
+        counter("stevedore.heartbeat.failures");
+        counter("stevedore.jobs.released");
     }
 
     @Override
     public void jobClaimed(String queue, String handler, Duration waited) {
-        counter("stevedore.jobs.claimed", queue, handler).increment();
+        counter("stevedore.jobs.claimed", "queue", queue, "handler", handler).increment();
         // Buckets up to an hour: Micrometer's default stops at 30 s, where a waiting queue's alert would never fire.
-        Timer.builder("stevedore.job.pickup").description("time from a job being due to its claim")
-                .tags("pool", pool, "queue", queue).publishPercentileHistogram().maximumExpectedValue(Duration.ofHours(1))
-                .register(registry).record(waited);
+        timer("stevedore.job.pickup", "time from a job being due to its claim", "queue", queue).record(waited);
     }
 
     @Override
     public void jobCompleted(String queue, String handler, Duration runtime) {
-        counter("stevedore.jobs.completed", queue, handler).increment();
-        Timer.builder("stevedore.job.execution").description("handler run time of completed jobs")
-                .tags("pool", pool, "queue", queue, "handler", handler).publishPercentileHistogram().maximumExpectedValue(Duration.ofHours(1))
-                .register(registry).record(runtime);
+        counter("stevedore.jobs.completed", "queue", queue, "handler", handler).increment();
+        timer("stevedore.job.execution", "handler run time of completed jobs", "queue", queue, "handler", handler).record(runtime);
     }
 
     @Override
     public void jobFailed(String queue, String handler, String errorClass, boolean willRetry) {
-        Counter.builder(willRetry ? "stevedore.jobs.retried" : "stevedore.jobs.failed")
-                .tags("pool", pool, "queue", queue, "handler", handler, "error", errorClass == null ? "unknown" : errorClass)
-                .register(registry).increment();
+        counter(willRetry ? "stevedore.jobs.retried" : "stevedore.jobs.failed", "queue", queue, "handler", handler,
+                "error", errorClass == null ? "unknown" : errorClass).increment();
     }
 
     @Override
     public void jobPruned(String queue, String handler, String reason, boolean willRetry) {
-        Counter.builder("stevedore.jobs.pruned").tags("pool", pool, "queue", queue, "handler", handler, "reason", reason,
-                "retried", Boolean.toString(willRetry)).register(registry).increment();
+        counter("stevedore.jobs.pruned", "queue", queue, "handler", handler, "reason", reason, "retried", Boolean.toString(willRetry)).increment();
     }
 
     @Override
     public void lateWriteRejected(long jobId, String what) {
-        Counter.builder("stevedore.late.writes.rejected").tags("pool", pool, "write", what).register(registry).increment();
+        counter("stevedore.late.writes.rejected", "write", what).increment();
     }
 
     @Override
     public void heartbeatFailed(Exception cause) {
-        Counter.builder("stevedore.heartbeat.failures").tag("pool", pool).register(registry).increment();
+        counter("stevedore.heartbeat.failures").increment();
     }
 
     @Override
     public void jobsReleased(int count) {
-        Counter.builder("stevedore.jobs.released").tag("pool", pool).register(registry).increment(count);
+        counter("stevedore.jobs.released").increment(count);
     }
 
-    private Counter counter(String name, String queue, String handler) {
-        return Counter.builder(name).tags("pool", pool, "queue", queue, "handler", handler).register(registry);
+    /**
+     * The pool's counter of this name and further tags (key, value, ...). Meters are kept here, by name and tags:
+     * claims and completions come thousands a second, and Micrometer's registration path (building and sorting the
+     * tags, then looking the meter up) cost more than the increment itself.
+     */
+    private Counter counter(String name, String... tags) {
+        return counters.computeIfAbsent(meterKey(name, tags), k -> Counter.builder(name).tags("pool", pool).tags(tags).register(registry));
+    }
+
+    private Timer timer(String name, String description, String... tags) {
+        return timers.computeIfAbsent(meterKey(name, tags), k -> Timer.builder(name).description(description).tags("pool", pool).tags(tags)
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofHours(1)).register(registry));
+    }
+
+    private static List<String> meterKey(String name, String... tags) {
+        List<String> key = new ArrayList<>(tags.length + 1);
+        key.add(name);
+        key.addAll(Arrays.asList(tags));
+        return key;
     }
 }
