@@ -71,4 +71,15 @@ class MigrationTest {
             }
         }
     }
+
+    /** The jobs table churns: it is vacuumed after a fixed number of changes, not a fifth of its size, and unthrottled. */
+    @Test
+    void theJobsTableIsVacuumedAfterAFixedNumberOfChangesAndAtFullSpeed(TestDatabase db) {
+        try (QueueFixture queue = new QueueFixture(db)) {
+            List<Object> options = queue.rows("SELECT unnest(reloptions) AS option FROM pg_class WHERE oid = 'stevedore.jobs'::regclass")
+                    .stream().map(r -> r.get("option")).toList();
+            assertThat(options).contains("autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=5000",
+                    "autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=5000", "autovacuum_vacuum_cost_delay=0");
+        }
+    }
 }
