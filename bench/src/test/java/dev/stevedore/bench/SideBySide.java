@@ -314,12 +314,18 @@ public final class SideBySide {
 
     /**
      * The one setting the README's operations section gives a server whose database serves a busy queue: autovacuum
-     * looks at each database every 10 s instead of every minute. Every system here deletes or rewrites a row per job,
-     * so it serves them all; without it, the claims of each slow down for a minute at a time, until the next vacuum.
+     * looks at each database every 10 s instead of every minute ({@code bench.autovacuumNaptime}). Every system here
+     * deletes or rewrites a row per job, so it serves them all; without it, the claims of each slow down for a minute
+     * at a time, until the next vacuum.
      */
     private static void configureAsAQueueDatabase(LocalPostgresCluster cluster) throws Exception {
+        // -Dbench.autovacuumNaptime=1min gives the server's default, to see the difference.
+        String naptime = System.getProperty("bench.autovacuumNaptime", "10s");
+        if (!naptime.matches("[0-9]+(ms|s|min|h)?")) {
+            throw new IllegalArgumentException("bench.autovacuumNaptime: '" + naptime + "' is not a duration such as 10s or 1min");
+        }
         try (Connection c = cluster.server().connectAdmin(); Statement s = c.createStatement()) {
-            s.execute("ALTER SYSTEM SET autovacuum_naptime = '10s'");
+            s.execute("ALTER SYSTEM SET autovacuum_naptime = '" + naptime + "'");
             s.execute("SELECT pg_reload_conf()");
         }
     }
