@@ -105,6 +105,13 @@ class ScenariosIT {
             Pod victim = workers.get(0);
             String victimName = victim.getMetadata().getName();
             List<Long> held = pool.heldBy(pool.process(victimName).id(), ids);
+            // The kubelet reports container times to the second and a second of clock difference is tolerated, so only a
+            // process registered over two seconds before its container ended is provably of that container (README): a
+            // younger one is left to its heartbeat. Under load the jobs can be running sooner than that after start.
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                ProcessView p = pool.process(victimName);
+                return Duration.between(p.startedAt(), p.observedAt()).compareTo(Duration.ofMillis(2500)) > 0;
+            });
 
             pool.sigkill(victim);
             await().atMost(Duration.ofSeconds(30)).until(() -> held.stream().allMatch(id -> pool.job(id).state() == JobState.FAILED));
