@@ -6,4 +6,8 @@ public class QueueException extends RuntimeException {
     public QueueException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    public QueueException(String message) {
+        super(message);
+    }
 }

@@ -117,9 +117,13 @@ public final class Worker implements AutoCloseable {
                 logContext);
     }
 
-    /** Registers the process and starts working. Fails with {@link QueueException} if the database cannot be reached. */
+    /**
+     * Registers the process and starts working. Fails with {@link QueueException} if the database cannot be reached, or
+     * its queue schema lacks a migration this version needs.
+     */
     public static Worker start(DataSource dataSource, QueueSchema schema, WorkerConfig config, HandlerRegistry handlers,
                                QueueListener listener) {
+        QueueMigrator.requireMigrated(dataSource, schema);
         Worker worker = new Worker(dataSource, schema, config, handlers, listener);
         try {
             worker.register();

@@ -82,4 +82,24 @@ class MigrationTest {
                     "autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=5000", "autovacuum_vacuum_cost_delay=0");
         }
     }
+
+    /** A worker of this version on a schema without its latest migration would fail on every claim: it refuses to start. */
+    @Test
+    void aWorkerRefusesToStartOnASchemaThatLacksAMigrationItNeeds(TestDatabase db) {
+        QueueSchema schema = new QueueSchema("old_queue");
+        WorkerConfig config = WorkerConfig.builder(ProcessIdentity.local("test/old")).build();
+        assertThatThrownBy(() -> Worker.start(db.dataSource(), schema, config, HandlerRegistry.builder().build(), QueueListener.NONE))
+                .isInstanceOf(QueueException.class)
+                .hasMessageStartingWith("queue schema 'old_queue' has no queue tables and this version of Stevedore needs version ")
+                .hasMessageContaining("run `stevedore migrate`");
+        org.flywaydb.core.Flyway.configure().dataSource(db.dataSource()).schemas(schema.name()).defaultSchema(schema.name())
+                .createSchemas(true).table("schema_history").locations("classpath:db/stevedore").target("3").load().migrate();
+        assertThatThrownBy(() -> Worker.start(db.dataSource(), schema, config, HandlerRegistry.builder().build(), QueueListener.NONE))
+                .isInstanceOf(QueueException.class)
+                .hasMessageStartingWith("queue schema 'old_queue' is at version 3 and this version of Stevedore needs version ");
+        QueueMigrator.migrate(db.dataSource(), schema);
+        try (Worker worker = Worker.start(db.dataSource(), schema, config, HandlerRegistry.builder().build(), QueueListener.NONE)) {
+            assertThat(worker.processId()).isPositive();
+        }
+    }
 }

@@ -29,7 +29,7 @@ class WorkerConfigTest {
         unreachable.setURL("jdbc:postgresql://127.0.0.1:1/nothing");
         assertThatThrownBy(() -> Worker.start(unreachable, QueueSchema.DEFAULT, builder().build(), HandlerRegistry.builder().build(), QueueListener.NONE))
                 .isInstanceOf(QueueException.class)
-                .hasMessageStartingWith("could not register the worker process: Connection to 127.0.0.1:1 refused");
+                .hasMessageStartingWith("could not read the version of queue schema 'stevedore': Connection to 127.0.0.1:1 refused");
     }
 
     @Test
