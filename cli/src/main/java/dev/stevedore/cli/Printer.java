@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stevedore.queue.JobView;
 import dev.stevedore.queue.ProcessView;
 import dev.stevedore.queue.Pruner;
+import dev.stevedore.queue.QueuePause;
 import dev.stevedore.queue.QueueStats;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -122,13 +123,35 @@ final class Printer {
             depth.put("oldestAvailableAgeMs", d.oldestAvailableAgeMs());
             queues.put(q, depth);
         });
+        Map<String, Object> paused = new LinkedHashMap<>();
+        s.pausedQueues().forEach(p -> paused.put(p.queue(), pause(p)));
         Map<String, Object> processes = new LinkedHashMap<>();
         processes.put("alive", s.aliveProcesses());
         processes.put("registered", s.processes());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("jobs", jobs);
         m.put("queues", queues);
+        m.put("pausedQueues", paused);
         m.put("processes", processes);
+        return m;
+    }
+
+    static Map<String, Object> pause(QueuePause p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pausedAt", p.pausedAt().toString());
+        m.put("pausedBy", p.pausedBy());
+        m.put("reason", p.reason());
+        return m;
+    }
+
+    /** One queue of 'queues list': its depth (none when it has no available job) and its pause (null when running). */
+    static Map<String, Object> queue(String name, QueueStats.QueueDepth depth, QueuePause pause) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("queue", name);
+        m.put("available", depth == null ? 0 : depth.available());
+        m.put("oldestAvailableAgeMs", depth == null ? null : depth.oldestAvailableAgeMs());
+        m.put("paused", pause != null);
+        m.put("pause", pause == null ? null : pause(pause));
         return m;
     }
 

@@ -36,9 +36,7 @@ final class StatsCommand implements Callable<Integer> {
         stats.jobs().forEach((state, n) -> states.add(List.of(state.dbName(), Long.toString(n))));
         Printer.table(out, List.of("STATE", "JOBS"), states);
         out.println();
-        List<List<String>> queues = new ArrayList<>();
-        stats.queues().forEach((q, d) -> queues.add(List.of(q, Long.toString(d.available()), d.oldestAvailableAgeMs() + " ms")));
-        Printer.table(out, List.of("QUEUE", "AVAILABLE", "OLDEST AVAILABLE"), queues);
+        QueuesCommand.table(out, stats);
         out.println();
         out.println("processes: " + stats.aliveProcesses() + " alive of " + stats.processes() + " registered");
         return 0;

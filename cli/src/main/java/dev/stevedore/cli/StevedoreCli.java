@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "stevedore", mixinStandardHelpOptions = true, versionProvider = StevedoreCli.Version.class,
         description = "Operate a Stevedore job queue: migrate, enqueue, inspect, retry and discard jobs.",
-        subcommands = {MigrateCommand.class, EnqueueCommand.class, JobsCommand.class, ProcessesCommand.class, StatsCommand.class,
+        subcommands = {MigrateCommand.class, EnqueueCommand.class, JobsCommand.class, ProcessesCommand.class, QueuesCommand.class, StatsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StevedoreCli implements Runnable {
 
@@ -25,7 +25,7 @@ public final class StevedoreCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing: migrate, enqueue, jobs, processes or stats");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing: migrate, enqueue, jobs, processes, queues or stats");
     }
 
     public static void main(String[] args) {

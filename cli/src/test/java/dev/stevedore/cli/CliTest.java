@@ -65,7 +65,7 @@ class CliTest {
         assertThat(run("migrate").exit()).isZero();
         db.server();
         try (var c = db.connect(); var s = c.createStatement()) {
-            s.execute("TRUNCATE stevedore.jobs, stevedore.processes");
+            s.execute("TRUNCATE stevedore.jobs, stevedore.processes, stevedore.queue_pauses");
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
@@ -189,6 +189,38 @@ class CliTest {
             assertThat(p.get("queues").get(0).asText()).isEqualTo("none");
             assertThat(run("processes", "list").out()).contains("team/pool", "none");
         }
+    }
+
+    @Test
+    void queuesArePausedListedWithTheirPauseAndResumed() {
+        run("enqueue", "--queue", "mail", "--handler", "h", "--count", "3");
+        Result paused = run("queues", "pause", "mail", "idle", "--reason", "relay down", "--by", "ops@desk");
+        assertThat(paused.exit()).as(paused.err()).isZero();
+        assertThat(paused.out()).isEqualTo("paused mail\npaused idle\n");
+        assertThat(run("queues", "pause", "mail").out()).isEqualTo("mail was paused already\n");
+
+        String table = run("queues", "list").out();
+        assertThat(table.lines().toList()).hasSize(3);
+        assertThat(table.lines().filter(l -> l.startsWith("mail ")).findFirst().orElseThrow()).contains(" 3 ", "by ops@desk: relay down");
+        assertThat(table.lines().filter(l -> l.startsWith("idle ")).findFirst().orElseThrow()).contains(" 0 ", "by ops@desk");
+        JsonNode queues = run("queues", "list", "-o", "json").json();
+        assertThat(queues).hasSize(2);
+        assertThat(queues.get(1).get("queue").asText()).isEqualTo("mail");
+        assertThat(queues.get(1).get("available").asLong()).isEqualTo(3);
+        assertThat(queues.get(1).get("paused").asBoolean()).isTrue();
+        assertThat(queues.get(1).get("pause").get("reason").asText()).isEqualTo("relay down");
+        assertThat(run("stats").out()).contains("relay down");
+        assertThat(run("stats", "-o", "json").json().get("pausedQueues").get("mail").get("pausedBy").asText()).isEqualTo("ops@desk");
+
+        assertThat(run("queues", "resume", "mail", "other").out()).isEqualTo("resumed mail\nother was not paused\n");
+        assertThat(run("queues", "list", "-o", "json").json().get(1).get("paused").asBoolean()).isFalse();
+
+        Result bad = run("queues", "pause", "no spaces");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err().trim()).isEqualTo("stevedore: queue 'no spaces' is invalid: use 1 to 100 letters, digits, '_', '.', ':' or '-'");
+        Result none = run("queues", "pause");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("Missing required parameter: 'QUEUE'");
     }
 
     @Test

@@ -22,10 +22,15 @@ public record NewJob(String queue, String handler, String args, int priority, In
     static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
     static final Pattern HANDLER = Pattern.compile("[A-Za-z0-9_.:$-]{1,200}");
 
-    public NewJob {
+    /** Refuses a queue name the jobs table would refuse, saying what a name may hold. */
+    static void checkQueueName(String queue) {
         if (queue == null || !QUEUE.matcher(queue).matches()) {
             throw new IllegalArgumentException("queue '" + queue + "' is invalid: use 1 to 100 letters, digits, '_', '.', ':' or '-'");
         }
+    }
+
+    public NewJob {
+        checkQueueName(queue);
         if (handler == null || !HANDLER.matcher(handler).matches()) {
             throw new IllegalArgumentException("handler '" + handler + "' is invalid: use 1 to 200 letters, digits, '_', '.', ':', '$' or '-'");
         }

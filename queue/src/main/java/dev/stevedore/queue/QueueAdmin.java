@@ -61,6 +61,9 @@ public final class QueueAdmin {
     private final String processCountsSql;
     private final String queueDepthSql;
     private final String processesSql;
+    private final String pauseSql;
+    private final String resumeSql;
+    private final String pausesSql;
 
     public QueueAdmin(DataSource dataSource, QueueSchema schema) {
         this.dataSource = dataSource;
@@ -109,6 +112,15 @@ public final class QueueAdmin {
                 SELECT queue, count(*), (extract(epoch FROM now() - min(run_at)) * 1000)::bigint
                 FROM {schema}.jobs WHERE state = 'available' GROUP BY queue ORDER BY queue
                 """);
+        this.pauseSql = schema.sql("""
+                INSERT INTO {schema}.queue_pauses (queue, paused_by, reason) VALUES (?, ?, ?) ON CONFLICT (queue) DO NOTHING
+                """);
+        // Resumed, the queue's idle workers are woken at once, as by new jobs.
+        this.resumeSql = schema.sql("""
+                WITH resumed AS (DELETE FROM {schema}.queue_pauses WHERE queue = ? RETURNING queue)
+                SELECT pg_notify(?, queue) FROM resumed
+                """);
+        this.pausesSql = schema.sql("SELECT queue, paused_at, paused_by, reason FROM {schema}.queue_pauses ORDER BY queue");
         this.processesSql = schema.sql("""
                 SELECT id, pool, pod_name, pod_uid, node, host, pid, queues, slots, started_at, last_heartbeat_at,
                        last_heartbeat_at >= now() - alive_threshold_ms * interval '1 millisecond' AS alive,
@@ -238,7 +250,7 @@ public final class QueueAdmin {
                 alive = rs.getLong(1);
                 total = rs.getLong(2);
             }
-            return new QueueStats(jobs, queueDepths(c), alive, total);
+            return new QueueStats(jobs, queueDepths(c), alive, total, pausedQueues(c));
         });
     }
 
@@ -259,6 +271,58 @@ public final class QueueAdmin {
             }
         }
         return queues;
+    }
+
+    /**
+     * Pauses a queue: it keeps its jobs and accepts new ones, no worker claims from it until {@link #resume}, and
+     * jobs already running finish. {@code pausedBy} says who (a user, a tool); {@code reason} may be null. False when
+     * the queue was paused already (the first pause stays as it was).
+     */
+    public boolean pause(String queue, String pausedBy, String reason) {
+        NewJob.checkQueueName(queue);
+        if (pausedBy == null || pausedBy.isBlank() || pausedBy.length() > 200) {
+            throw new IllegalArgumentException("pausedBy: say who pauses the queue, in at most 200 characters");
+        }
+        if (reason != null && reason.length() > 1000) {
+            throw new IllegalArgumentException("reason: at most 1000 characters");
+        }
+        return query("pause queue " + queue, c -> {
+            try (PreparedStatement ps = c.prepareStatement(pauseSql)) {
+                ps.setString(1, queue);
+                ps.setString(2, pausedBy);
+                ps.setString(3, reason);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Resumes a paused queue and wakes its idle workers; false when it was not paused. */
+    public boolean resume(String queue) {
+        NewJob.checkQueueName(queue);
+        return query("resume queue " + queue, c -> {
+            try (PreparedStatement ps = c.prepareStatement(resumeSql)) {
+                ps.setString(1, queue);
+                ps.setString(2, schema.channel());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    /** The paused queues, by name. */
+    public List<QueuePause> pausedQueues() {
+        return query("list paused queues", this::pausedQueues);
+    }
+
+    private List<QueuePause> pausedQueues(Connection c) throws SQLException {
+        List<QueuePause> pauses = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(pausesSql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                pauses.add(new QueuePause(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4)));
+            }
+        }
+        return pauses;
     }
 
     public List<ProcessView> processes() {

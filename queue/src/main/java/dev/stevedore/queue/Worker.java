@@ -53,6 +53,7 @@ public final class Worker implements AutoCloseable {
     public static final Duration STOP_MARGIN = Duration.ofSeconds(7);
     private static final Duration HANDLER_STOP_GRACE = Duration.ofSeconds(2);
     private static final Duration DEREGISTER_RESERVE = Duration.ofSeconds(3);
+    private static final long PAUSE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final DataSource dataSource;
     private final WorkerConfig config;
@@ -62,6 +63,9 @@ public final class Worker implements AutoCloseable {
     private final Pruner pruner;
     private final AtomicLong processId = new AtomicLong();
     private final AtomicLong lastHeartbeatNanos = new AtomicLong();
+    /** Only the producer's thread claims: whether a queue was paused when it last looked, and when that was. */
+    private boolean somePaused;
+    private long pausesCheckedNanos = System.nanoTime() - PAUSE_CHECK_NANOS;
     /** Since when every heartbeat has succeeded; -1 after a failure. Pruning others waits for a settled view. */
     private final AtomicLong healthySinceNanos = new AtomicLong(-1);
     private final AtomicInteger running = new AtomicInteger();
@@ -278,8 +282,16 @@ public final class Worker implements AutoCloseable {
     }
 
     private List<ClaimedJob> claim(int limit) throws SQLException {
-        List<ClaimedJob> claimed = Sql.withConnection(dataSource,
-                c -> jobs.claim(c, processId.get(), config.queues(), config.claimsAllQueues(), limit));
+        List<ClaimedJob> claimed = Sql.withConnection(dataSource, c -> {
+            // A worker of every queue claims by the index of all queues while none is paused, and skips the paused
+            // ones queue by queue otherwise; it looks again at most once a second. (Either statement skips paused
+            // queues: this only picks the faster one.)
+            if (config.claimsAllQueues() && System.nanoTime() - pausesCheckedNanos >= PAUSE_CHECK_NANOS) {
+                somePaused = jobs.anyQueuePaused(c);
+                pausesCheckedNanos = System.nanoTime();
+            }
+            return jobs.claim(c, processId.get(), config.queues(), config.claimsAllQueues(), somePaused, limit);
+        });
         for (ClaimedJob job : claimed) {
             listener.jobClaimed(job.queue(), job.handler(), Duration.ofMillis(job.waitedMs()));
         }

@@ -80,7 +80,7 @@ class ClaimPlanTest {
                 // After the ANALYZE: 2,000 jobs of this process running, the statistics still saying there are none.
                 List<ClaimedJob> claimed = new ArrayList<>();
                 for (int i = 0; i < 2_000; i += 500) {
-                    claimed.addAll(queries.claim(c, processId, List.of("mail", "sms", "push"), false, 500));
+                    claimed.addAll(queries.claim(c, processId, List.of("mail", "sms", "push"), false, false, 500));
                 }
                 assertThat(claimed).hasSize(2_000);
                 List<ClaimedJob> done = claimed.subList(0, 32);
@@ -137,8 +137,35 @@ class ClaimPlanTest {
         }
     }
 
-    /** EXPLAIN ANALYZE of the worker's own claim statement, after {@code setup} in the same transaction, rolled back. */
+    /**
+     * A paused queue's backlog is read by no claim: named queues drop it before their index ranges, and a worker of every
+     * queue, once it has seen a pause, claims queue by queue from the open ones. Until it has seen one, its claim finds
+     * nothing and reads nothing.
+     */
+    @Test
+    void aPausedBacklogIsReadByNoClaim() throws Exception {
+        String pause = "INSERT INTO stevedore.queue_pauses (queue, paused_by) VALUES ('backlog', 'test')";
+        String open = explainClaim(List.of("*"), true, true, pause);
+        assertThat(open).contains("jobs_claim_by_queue").doesNotContain("Seq Scan on jobs");
+        assertThat(maxRowsRemoved(open)).as(open).isLessThan(100);
+        assertThat(claimedQueues(List.of("*"), true, true, pause)).hasSize(10).doesNotContain("backlog");
+        assertThat(explainClaim(List.of("*"), true, false, pause)).contains("One-Time Filter").contains("never executed");
+        assertThat(claimedQueues(List.of("*"), true, false, pause)).isEmpty();
+
+        assertThat(claimedQueues(List.of("backlog"), false, false, pause)).isEmpty();
+        String named = explainClaim(List.of("backlog", "mail"), false, false, pause);
+        assertThat(maxRowsRemoved(named)).as(named).isLessThan(100);
+        assertThat(claimedQueues(List.of("backlog", "mail"), false, false, pause)).hasSize(10).containsOnly("mail");
+        // Without the pause, the backlog is first in line.
+        assertThat(claimedQueues(List.of("*"), true, true)).hasSize(10).containsOnly("backlog");
+    }
+
     private static String explainClaim(List<String> queues, boolean all, String... setup) throws Exception {
+        return explainClaim(queues, all, false, setup);
+    }
+
+    /** EXPLAIN ANALYZE of the worker's own claim statement, after {@code setup} in the same transaction, rolled back. */
+    private static String explainClaim(List<String> queues, boolean all, boolean somePaused, String... setup) throws Exception {
         JobQueries queries = new JobQueries(QueueSchema.DEFAULT);
         try (Connection c = queue.dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -147,18 +174,7 @@ class ClaimPlanTest {
                     statement.execute(sql);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) " + queries.claimSql(queues, all))) {
-                int i = 1;
-                ps.setLong(i++, processId);
-                if (!all && queues.size() == 1) {
-                    ps.setString(i++, queues.get(0));
-                } else if (!all) {
-                    ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
-                }
-                ps.setInt(i++, 10);
-                if (!all && queues.size() > 1) {
-                    ps.setInt(i, 10);
-                }
+            try (PreparedStatement ps = queries.claimStatement(c, "EXPLAIN (ANALYZE, BUFFERS) ", processId, queues, all, somePaused, 10)) {
                 StringBuilder plan = new StringBuilder();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -173,11 +189,19 @@ class ClaimPlanTest {
     }
 
     private static List<String> claimedQueues(List<String> queues, boolean all) throws Exception {
+        return claimedQueues(queues, all, false);
+    }
+
+    /** The queues of the jobs the worker's claim takes, after {@code setup} in the same transaction, rolled back. */
+    private static List<String> claimedQueues(List<String> queues, boolean all, boolean somePaused, String... setup) throws Exception {
         try (Connection c = queue.dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try {
+            try (var statement = c.createStatement()) {
+                for (String sql : setup) {
+                    statement.execute(sql);
+                }
                 List<String> claimed = new ArrayList<>();
-                new JobQueries(QueueSchema.DEFAULT).claim(c, processId, queues, all, 10).forEach(j -> claimed.add(j.queue()));
+                new JobQueries(QueueSchema.DEFAULT).claim(c, processId, queues, all, somePaused, 10).forEach(j -> claimed.add(j.queue()));
                 return claimed;
             } finally {
                 c.rollback();

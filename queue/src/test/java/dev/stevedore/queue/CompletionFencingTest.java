@@ -35,7 +35,7 @@ class CompletionFencingTest {
             long id = queue.enqueue(NewJob.of("q", "h"));
             ClaimedJob job;
             try (Connection c = queue.dataSource.getConnection()) {
-                job = queries.claim(c, processId, List.of("q"), false, 1).get(0);
+                job = queries.claim(c, processId, List.of("q"), false, false, 1).get(0);
             }
             assertThat(job.id()).isEqualTo(id);
 

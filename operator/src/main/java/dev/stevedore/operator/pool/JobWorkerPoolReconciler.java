@@ -7,7 +7,9 @@ import dev.stevedore.operator.prune.PoolPruning;
 import dev.stevedore.queue.Errors;
 import dev.stevedore.queue.QueueAdmin;
 import dev.stevedore.queue.QueueException;
+import dev.stevedore.queue.QueuePause;
 import dev.stevedore.queue.QueueSchema;
+import dev.stevedore.queue.QueueStats;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -40,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
@@ -162,7 +165,15 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             DataSource dataSource = databases.forPool(pool, secret).dataSource();
             QueueSchema schema = new QueueSchema(pool.getSpec().getDatabase().getSchema());
             List<String> queues = pool.getSpec().getQueues() == null ? List.of("*") : pool.getSpec().getQueues();
-            poolMetrics.recordDepths(poolName, queues, new QueueAdmin(dataSource, schema).queueDepths());
+            QueueAdmin admin = new QueueAdmin(dataSource, schema);
+            Map<String, QueueStats.QueueDepth> depths = admin.queueDepths();
+            Set<String> paused;
+            try {
+                paused = admin.pausedQueues().stream().map(QueuePause::queue).collect(Collectors.toSet());
+            } catch (QueueException e) {
+                paused = Set.of(); // a schema from before pauses (V5), whose workers have not migrated it yet
+            }
+            poolMetrics.recordDepths(poolName, queues, depths, paused);
         } catch (RuntimeException e) {
             LOG.debugf("pool %s: queue depth not read: %s", poolName, Errors.rootMessage(e));
         }

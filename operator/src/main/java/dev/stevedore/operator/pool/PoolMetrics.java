@@ -28,7 +28,8 @@ import org.jboss.logging.Logger;
  * ({@code namespace/name}, the name workers tag their own metrics with): the gauges {@code stevedore_pool_replicas}
  * (asked for), {@code stevedore_pool_ready_replicas}, {@code stevedore_pool_alive_processes},
  * {@code stevedore_pool_database_reachable} (1 or 0, once the database was read), and per queue of the pool
- * {@code stevedore_queue_available_jobs} and {@code stevedore_queue_oldest_available_age_seconds}; the counters
+ * {@code stevedore_queue_available_jobs}, {@code stevedore_queue_oldest_available_age_seconds} and
+ * {@code stevedore_queue_paused} (1 or 0); the counters
  * {@code stevedore_operator_prunes_total}, {@code stevedore_operator_pruned_jobs_total} and
  * {@code stevedore_operator_database_errors_total}. Only the leading operator reconciles, so only it exports them, once
  * per pool. A deleted pool's metrics go with it, and a queue the pool no longer serves.
@@ -90,10 +91,10 @@ public class PoolMetrics {
     }
 
     /**
-     * The depth of the pool's queues: {@code queues} names them, or is {@code ["*"]} for every queue with jobs. A queue
-     * seen before and now empty reads 0; a queue the pool no longer names is dropped.
+     * The depth of the pool's queues and whether each is paused: {@code queues} names them, or is {@code ["*"]} for every
+     * queue with jobs or paused. A queue seen before and now empty reads 0; a queue the pool no longer names is dropped.
      */
-    public synchronized void recordDepths(String pool, List<String> queues, Map<String, QueueStats.QueueDepth> depths) {
+    public synchronized void recordDepths(String pool, List<String> queues, Map<String, QueueStats.QueueDepth> depths, Set<String> paused) {
         PoolMeters m = meters(pool);
         boolean all = queues.contains("*");
         for (String gone : List.copyOf(m.queues.keySet())) {
@@ -102,12 +103,16 @@ public class PoolMetrics {
             }
         }
         Set<String> shown = new TreeSet<>(all ? depths.keySet() : queues);
+        if (all) {
+            shown.addAll(paused);
+        }
         shown.addAll(m.queues.keySet());
         for (String queue : shown) {
             QueueStats.QueueDepth depth = depths.get(queue);
             QueueGauges q = m.queues.computeIfAbsent(queue, name -> new QueueGauges(registry, pool, name));
             q.available.set(depth == null ? 0 : depth.available());
             q.oldestAgeMs.set(depth == null ? 0 : depth.oldestAvailableAgeMs());
+            q.paused.set(paused.contains(queue) ? 1 : 0);
         }
     }
 
@@ -199,6 +204,7 @@ public class PoolMetrics {
     private static final class QueueGauges {
         final AtomicLong available = new AtomicLong();
         final AtomicLong oldestAgeMs = new AtomicLong();
+        final AtomicLong paused = new AtomicLong();
         final List<Meter> meters;
 
         QueueGauges(MeterRegistry registry, String pool, String queue) {
@@ -206,7 +212,9 @@ public class PoolMetrics {
                     Gauge.builder("stevedore.queue.available.jobs", available, AtomicLong::get).description("jobs waiting to be claimed")
                             .tags("pool", pool, "queue", queue).register(registry),
                     Gauge.builder("stevedore.queue.oldest.available.age.seconds", oldestAgeMs, ms -> ms.get() / 1000.0)
-                            .description("how long the oldest available job has waited").tags("pool", pool, "queue", queue).register(registry));
+                            .description("how long the oldest available job has waited").tags("pool", pool, "queue", queue).register(registry),
+                    Gauge.builder("stevedore.queue.paused", paused, AtomicLong::get).description("1 while the queue is paused")
+                            .tags("pool", pool, "queue", queue).register(registry));
         }
     }
 }

@@ -21,6 +21,8 @@ public final class JobQueries {
     private final String claimOneQueueSql;
     private final String claimQueuesSql;
     private final String claimAnySql;
+    private final String claimOpenQueuesSql;
+    private final String anyPausedSql;
     private final String outcomesSql;
     private final String checkpointSql;
     private final String promoteSql;
@@ -56,16 +58,22 @@ public final class JobQueries {
                     FOR UPDATE SKIP LOCKED
                 )
                 """ + update;
-        // One queue: an equality, so the (queue, priority, run_at, id) index gives the order directly. Every queue:
-        // the order of the jobs_claim_any_queue index, whose key is priority::integer so that it cannot serve the
-        // claims of named queues (V3 says why).
-        this.claimOneQueueSql = schema.sql(single.replace("{queueFilter}", "AND j.queue = ?").replace("{order}", "j.priority, j.run_at, j.id"));
-        this.claimAnySql = schema.sql(single.replace("{queueFilter}", "").replace("{order}", "j.priority::integer, j.run_at, j.id"));
+        // A paused queue is skipped by the claim statements themselves, so a pause holds from its commit on, whatever a
+        // worker has heard of it. One queue: an equality, so the (queue, priority, run_at, id) index gives the order
+        // directly; the pause is read once (an InitPlan), not per row. Every queue: the order of the
+        // jobs_claim_any_queue index, whose key is priority::integer so that it cannot serve the claims of named
+        // queues (V3 says why); while any queue is paused this statement claims nothing (a filter per row would
+        // walk a paused queue's whole backlog on every claim), and the worker uses claimOpenQueuesSql instead.
+        this.claimOneQueueSql = schema.sql(single
+                .replace("{queueFilter}", "AND j.queue = ? AND NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses WHERE queue = ?)")
+                .replace("{order}", "j.priority, j.run_at, j.id"));
+        this.claimAnySql = schema.sql(single.replace("{queueFilter}", "AND NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses)")
+                .replace("{order}", "j.priority::integer, j.run_at, j.id"));
         // Several queues: `queue = ANY(...) ORDER BY priority` cannot use the per-queue index and would scan other
-        // queues' backlog, so each queue gets its own index range (the best `limit` of each), then the best of those.
-        this.claimQueuesSql = schema.sql(me + """
+        // queues' backlog, so each open queue gets its own index range (the best `limit` of each), then the best of those.
+        String byQueue = """
                 candidates AS (
-                    SELECT c.id, c.priority, c.run_at FROM unnest(?::text[]) AS q(name)
+                    SELECT c.id, c.priority, c.run_at FROM open_queues AS q
                     CROSS JOIN LATERAL (
                         SELECT j.id, j.priority, j.run_at FROM {schema}.jobs j
                         WHERE j.state = 'available' AND j.queue = q.name AND EXISTS (SELECT 1 FROM me)
@@ -77,7 +85,29 @@ public final class JobQueries {
                 next AS MATERIALIZED (
                     SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT ?
                 )
-                """ + update);
+                """;
+        this.claimQueuesSql = schema.sql(me + """
+                open_queues AS MATERIALIZED (
+                    SELECT u.name FROM unnest(?::text[]) AS u(name)
+                    WHERE NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses p WHERE p.queue = u.name)
+                ),
+                """ + byQueue + update);
+        // Every queue while some are paused: the queues that have available jobs, found by a skip scan of
+        // jobs_claim_by_queue (one index probe per queue), less the paused ones, then as for several queues.
+        this.claimOpenQueuesSql = schema.sql(me + """
+                open_queues AS MATERIALIZED (
+                    WITH RECURSIVE waiting(name) AS (
+                        (SELECT queue FROM {schema}.jobs WHERE state = 'available' ORDER BY queue LIMIT 1)
+                        UNION ALL
+                        SELECT (SELECT j.queue FROM {schema}.jobs j WHERE j.state = 'available' AND j.queue > w.name
+                                ORDER BY j.queue LIMIT 1)
+                        FROM waiting w WHERE w.name IS NOT NULL
+                    )
+                    SELECT w.name FROM waiting w
+                    WHERE w.name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses p WHERE p.queue = w.name)
+                ),
+                """ + byQueue + update);
+        this.anyPausedSql = schema.sql("SELECT EXISTS (SELECT 1 FROM {schema}.queue_pauses)");
         // Completions and failures of a batch in one statement (autocommit), each fenced by its claim token. Each
         // job's row is found by primary key, one lookup per outcome, and written by ctid: a plan chosen from the
         // statistics could instead start from the jobs they say are running (few, at any instant) and compare each
@@ -159,25 +189,20 @@ public final class JobQueries {
         return outcomesSql;
     }
 
-    /** The claim statement for these queues; its parameters are those {@link #claim} binds. */
-    public String claimSql(List<String> queues, boolean allQueues) {
-        return allQueues ? claimAnySql : queues.size() == 1 ? claimOneQueueSql : claimQueuesSql;
+    /**
+     * The claim statement for these queues; its parameters are those {@link #claim} binds. {@code somePaused}: whether
+     * the worker last saw any queue paused; it only chooses the statement of a worker of every queue.
+     */
+    public String claimSql(List<String> queues, boolean allQueues, boolean somePaused) {
+        if (allQueues) {
+            return somePaused ? claimOpenQueuesSql : claimAnySql;
+        }
+        return queues.size() == 1 ? claimOneQueueSql : claimQueuesSql;
     }
 
-    public List<ClaimedJob> claim(Connection c, long processId, List<String> queues, boolean allQueues, int limit) throws SQLException {
-        String sql = claimSql(queues, allQueues);
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setLong(i++, processId);
-            if (!allQueues && queues.size() == 1) {
-                ps.setString(i++, queues.get(0));
-            } else if (!allQueues) {
-                ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
-            }
-            ps.setInt(i++, limit);
-            if (!allQueues && queues.size() > 1) {
-                ps.setInt(i, limit);
-            }
+    public List<ClaimedJob> claim(Connection c, long processId, List<String> queues, boolean allQueues, boolean somePaused, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = claimStatement(c, "", processId, queues, allQueues, somePaused, limit)) {
             List<ClaimedJob> jobs = new ArrayList<>(limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -239,6 +264,34 @@ public final class JobQueries {
             @SuppressWarnings("unchecked")
             Set<Long>[] written = new Set[] {completedIds, failedIds};
             return written;
+        }
+    }
+
+    /** The claim statement with its parameters bound, after {@code prefix} (the tests' EXPLAIN). */
+    public PreparedStatement claimStatement(Connection c, String prefix, long processId, List<String> queues, boolean allQueues,
+                                            boolean somePaused, int limit) throws SQLException {
+        String sql = claimSql(queues, allQueues, somePaused);
+        PreparedStatement ps = c.prepareStatement(prefix + sql);
+        int i = 1;
+        ps.setLong(i++, processId);
+        if (sql.equals(claimOneQueueSql)) {
+            ps.setString(i++, queues.get(0));
+            ps.setString(i++, queues.get(0));
+        } else if (sql.equals(claimQueuesSql)) {
+            ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
+        }
+        ps.setInt(i++, limit);
+        if (sql.equals(claimQueuesSql) || sql.equals(claimOpenQueuesSql)) {
+            ps.setInt(i, limit);
+        }
+        return ps;
+    }
+
+    /** Whether any queue is paused (a worker of every queue then claims with the statement that skips them). */
+    public boolean anyQueuePaused(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(anyPausedSql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 
