@@ -138,6 +138,7 @@ class PruneOperatorTest {
             jobs.enqueue(NewJob.of("mail", "sleep").args("{}").runAt(java.time.Instant.now().minusSeconds(60)).build());
         }
         jobs.enqueue(NewJob.of("elsewhere", "sleep").args("{}").build()); // no worker of this pool serves it
+        new QueueAdmin(db.dataSource(), QueueSchema.DEFAULT).pause("sms", "test", null);
         String tags = "pool=\"" + NS + "/depth\",queue=";
         java.util.regex.Pattern age = java.util.regex.Pattern.compile("stevedore_queue_oldest_available_age_seconds\\{"
                 + java.util.regex.Pattern.quote(tags + "\"mail\"") + "} ([0-9.]+)");
@@ -145,6 +146,7 @@ class PruneOperatorTest {
             String metrics = metrics();
             assertThat(metrics).contains("stevedore_queue_available_jobs{" + tags + "\"mail\"} 3.0",
                     "stevedore_queue_available_jobs{" + tags + "\"sms\"} 0.0").doesNotContain(tags + "\"elsewhere\"");
+            assertThat(metrics).contains("stevedore_queue_paused{" + tags + "\"sms\"} 1.0", "stevedore_queue_paused{" + tags + "\"mail\"} 0.0");
             java.util.regex.Matcher m = age.matcher(metrics);
             assertThat(m.find()).as("the age of the oldest mail job is exported").isTrue();
             // Read at most every 15 s: a minute, plus at most one read interval and this await's own time.
