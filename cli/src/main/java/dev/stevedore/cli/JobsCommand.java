@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "jobs", mixinStandardHelpOptions = true, description = "List, show, retry and discard jobs.",
-        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Show.class, JobsCommand.Retry.class, JobsCommand.Discard.class})
+@Command(name = "jobs", mixinStandardHelpOptions = true, description = "List, show, retry, discard and cancel jobs.",
+        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Show.class, JobsCommand.Retry.class, JobsCommand.Discard.class,
+                JobsCommand.Cancel.class})
 final class JobsCommand implements Runnable {
 
     @Spec
@@ -27,7 +28,7 @@ final class JobsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list, show, retry or discard");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: list, show, retry, discard or cancel");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List jobs, newest first.")
@@ -231,6 +232,39 @@ final class JobsCommand implements Runnable {
         @Override
         long changeMatching(QueueAdmin admin, JobFilter filter, LongConsumer progress) {
             return admin.discard(filter, progress);
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = {"Cancel jobs, by id or all matching a filter: scheduled and available ones are discarded at once; a running",
+                    "one's worker interrupts its handler and the job ends discarded (if the handler still completes, it stays completed).",
+                    "Each gets a JobCancelledError in its history. If the worker dies first, the job is discarded when it is pruned."})
+    static final class Cancel extends Change {
+        @Option(names = "--by", description = "who cancels, recorded in the job's history (default: the user and host running this command)")
+        String by;
+
+        @Override
+        String verb() {
+            return "cancelled";
+        }
+
+        @Override
+        String allowedStates() {
+            return "scheduled, available or running";
+        }
+
+        @Override
+        List<Long> change(QueueAdmin admin, List<Long> ids) {
+            return admin.cancel(ids, who()).all();
+        }
+
+        @Override
+        long changeMatching(QueueAdmin admin, JobFilter filter, LongConsumer progress) {
+            return admin.cancel(filter, who(), progress);
+        }
+
+        private String who() {
+            return by != null ? by : QueuesCommand.Pause.userAtHost();
         }
     }
 }

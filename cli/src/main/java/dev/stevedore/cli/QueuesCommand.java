@@ -95,7 +95,7 @@ final class QueuesCommand implements Runnable {
         @Override
         public Integer call() {
             QueueAdmin admin = new QueueAdmin(db.dataSource(), db.schema());
-            String who = by != null ? by : System.getProperty("user.name") + "@" + hostName();
+            String who = by != null ? by : userAtHost();
             PrintWriter out = spec.commandLine().getOut();
             for (String queue : queues) {
                 out.println(admin.pause(queue, who, reason) ? "paused " + queue : queue + " was paused already");
@@ -103,12 +103,15 @@ final class QueuesCommand implements Runnable {
             return 0;
         }
 
-        private static String hostName() {
+        /** Who runs this command, for the records of a pause or a cancel. */
+        static String userAtHost() {
+            String host;
             try {
-                return java.net.InetAddress.getLocalHost().getHostName();
+                host = java.net.InetAddress.getLocalHost().getHostName();
             } catch (java.net.UnknownHostException e) {
-                return "unknown host";
+                host = "unknown host";
             }
+            return System.getProperty("user.name") + "@" + host;
         }
     }
 

@@ -163,6 +163,27 @@ class CliTest {
     }
 
     @Test
+    void cancelByIdAndByFilterDiscardsWaitingJobsWithWhoCancelled() throws Exception {
+        run("enqueue", "--queue", "exports", "--handler", "build", "--count", "3");
+        run("enqueue", "--queue", "exports", "--handler", "build", "--delay", "1h");
+        List<Long> ids = ids(run("jobs", "list", "-o", "json").json());
+
+        Result one = run("jobs", "cancel", ids.get(0).toString(), "--by", "ops@desk");
+        assertThat(one.exit()).as(one.err()).isZero();
+        assertThat(one.out()).isEqualTo("cancelled 1 job: " + ids.get(0) + "\n");
+        JsonNode shown = run("jobs", "show", ids.get(0).toString(), "-o", "json").json();
+        assertThat(shown.get("state").asText()).isEqualTo("discarded");
+        assertThat(shown.get("lastError").get("class").asText()).isEqualTo("JobCancelledError");
+        assertThat(shown.get("lastError").get("message").asText()).isEqualTo("cancelled by ops@desk");
+        assertThat(run("jobs", "cancel", ids.get(0).toString()).out()).contains("cancelled 0 jobs", "only scheduled, available or running jobs");
+
+        Result bulk = run("jobs", "cancel", "--queue", "exports", "-o", "json");
+        assertThat(bulk.exit()).isZero();
+        assertThat(bulk.out().trim()).isEqualTo("{\n  \"cancelled\" : 3\n}");
+        assertThat(run("stats", "-o", "json").json().get("jobs").get("discarded").asLong()).isEqualTo(4);
+    }
+
+    @Test
     void statsAndProcessesHaveTheirDocumentedShape() {
         run("enqueue", "--queue", "a", "--handler", "h", "--count", "2");
         run("enqueue", "--queue", "b", "--handler", "h", "--delay", "1h");

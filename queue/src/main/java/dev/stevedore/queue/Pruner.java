@@ -1,5 +1,6 @@
 package dev.stevedore.queue;
 
+import dev.stevedore.queue.internal.JobQueries;
 import dev.stevedore.queue.internal.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -87,14 +88,21 @@ public final class Pruner {
     private static final String RETRY = "(j.prunes < j.pruned_retry_limit AND j.attempts < j.max_attempts)";
     private static final String STALE = "last_heartbeat_at < now() - %s * interval '1 millisecond'";
     // What a prune does to each job of a dead process, whoever finds it (a prune, or the orphan sweep).
+    // A job whose cancel was asked for is never retried: it ends discarded, its history closed by a JobCancelledError
+    // (CANCELLED appends it after the prune's own error).
     private static final String SETTLE = """
                     prunes = j.prunes + 1,
-                    state = CASE WHEN {retry} THEN (CASE WHEN j.pruned_retry_backoff_ms > 0 THEN 'scheduled' ELSE 'available' END)
+                    state = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'discarded'
+                                 WHEN {retry} THEN (CASE WHEN j.pruned_retry_backoff_ms > 0 THEN 'scheduled' ELSE 'available' END)
                                  ELSE 'failed' END,
-                    run_at = CASE WHEN {retry} THEN now() + j.pruned_retry_backoff_ms * interval '1 millisecond' ELSE j.run_at END,
-                    finished_at = CASE WHEN {retry} THEN NULL ELSE now() END,
+                    run_at = CASE WHEN {retry} AND j.cancel_requested_at IS NULL THEN now() + j.pruned_retry_backoff_ms * interval '1 millisecond'
+                                  ELSE j.run_at END,
+                    finished_at = CASE WHEN {retry} AND j.cancel_requested_at IS NULL THEN NULL ELSE now() END,
                     claimed_by = NULL,
             """.replace("{retry}", RETRY);
+    private static final String CANCELLED = """
+             || CASE WHEN j.cancel_requested_at IS NOT NULL THEN jsonb_build_array(""" + JobQueries.CANCELLED_ERROR + """
+            ) ELSE '[]'::jsonb END""";
 
     private static final String PRUNE_TAIL = """
             touched AS (
@@ -108,6 +116,7 @@ public final class Pruner {
                         'exitCode', d.exit_code, 'signal', d.signal,
                         'lastHeartbeatAt', d.last_heartbeat_at, 'prunedAt', now(),
                         'attempt', j.attempts, 'at', now())))
+            """ + CANCELLED + """
                 FROM dead d
                 WHERE j.claimed_by = d.id AND j.state = 'running'
                 RETURNING j.id, d.id AS process_id, j.state, j.queue, j.handler
@@ -119,7 +128,7 @@ public final class Pruner {
                    coalesce(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_ids,
                    coalesce(array_agg(t.queue ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_queues,
                    coalesce(array_agg(t.handler ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_handlers,
-                   coalesce(array_agg(t.state <> 'failed' ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_retried,
+                   coalesce(array_agg(t.state IN ('available', 'scheduled') ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '{}') AS job_retried,
                    coalesce(array_agg(DISTINCT t.queue) FILTER (WHERE t.state = 'available'), '{}') AS wake
             FROM dead d LEFT JOIN touched t ON t.process_id = d.id
             GROUP BY d.id, d.pool, d.pod, d.node, d.host, d.pid, d.reason, d.last_heartbeat_at
@@ -181,6 +190,7 @@ public final class Pruner {
                             'class', 'ProcessMissingError',
                             'message', format('The process %s that claimed this job no longer exists', j.claimed_by),
                             'process', j.claimed_by, 'attempt', j.attempts, 'at', now()))
+                """ + CANCELLED + """
                     WHERE j.state = 'running'
                       AND NOT EXISTS (SELECT 1 FROM {schema}.processes p WHERE p.id = j.claimed_by)
                     RETURNING j.id, j.queue, j.state

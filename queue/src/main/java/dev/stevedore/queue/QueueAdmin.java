@@ -26,8 +26,12 @@ import javax.sql.DataSource;
 public final class QueueAdmin {
 
     public static final int BATCH = 1000;
+    /** The payload that tells workers a cancel of running jobs was asked for. */
+    private static final String CANCEL_NOTIFICATION = dev.stevedore.queue.internal.NotificationListener.CANCEL;
     /** States a retry applies to: finished without success, or waiting. */
     public static final Set<JobState> RETRYABLE = Set.of(JobState.FAILED, JobState.DISCARDED, JobState.SCHEDULED);
+    /** States a cancel applies to: anything not finished. */
+    public static final Set<JobState> CANCELLABLE = Set.of(JobState.SCHEDULED, JobState.AVAILABLE, JobState.RUNNING);
     /** States a discard applies to: anything not running and not finished successfully. */
     public static final Set<JobState> DISCARDABLE = Set.of(JobState.FAILED, JobState.SCHEDULED, JobState.AVAILABLE);
 
@@ -62,6 +66,7 @@ public final class QueueAdmin {
     private final String queueDepthSql;
     private final String processesSql;
     private final String pauseSql;
+    private final String cancelSql;
     private final String resumeSql;
     private final String pausesSql;
 
@@ -111,6 +116,29 @@ public final class QueueAdmin {
         this.queueDepthSql = schema.sql("""
                 SELECT queue, count(*), (extract(epoch FROM now() - min(run_at)) * 1000)::bigint
                 FROM {schema}.jobs WHERE state = 'available' GROUP BY queue ORDER BY queue
+                """);
+        // Scheduled and available jobs are discarded here; a running job gets the request, which its worker (told by
+        // NOTIFY, and checking every heartbeat interval) or whoever settles it (a failure, a prune, a release) carries out.
+        this.cancelSql = schema.sql("""
+                WITH who AS (SELECT ?::text AS name),
+                target AS (
+                    SELECT id, state FROM {schema}.jobs WHERE id = ANY(?::bigint[]) AND state IN ('scheduled', 'available', 'running')
+                    ORDER BY id FOR UPDATE
+                ),
+                discarded AS (
+                    UPDATE {schema}.jobs j SET state = 'discarded', finished_at = now(), cancel_requested_at = now(), cancel_requested_by = w.name,
+                        errors = j.errors || jsonb_build_array(jsonb_build_object('class', 'JobCancelledError',
+                            'message', 'cancelled by ' || w.name, 'by', w.name, 'attempt', j.attempts, 'at', now()))
+                    FROM target t, who w WHERE j.id = t.id AND t.state IN ('scheduled', 'available')
+                    RETURNING j.id
+                ),
+                requested AS (
+                    UPDATE {schema}.jobs j SET cancel_requested_at = coalesce(j.cancel_requested_at, now()),
+                        cancel_requested_by = coalesce(j.cancel_requested_by, w.name)
+                    FROM target t, who w WHERE j.id = t.id AND t.state = 'running'
+                    RETURNING j.id
+                )
+                SELECT true, id FROM discarded UNION ALL SELECT false, id FROM requested
                 """);
         this.pauseSql = schema.sql("""
                 INSERT INTO {schema}.queue_pauses (queue, paused_by, reason) VALUES (?, ?, ?) ON CONFLICT (queue) DO NOTHING
@@ -220,6 +248,62 @@ public final class QueueAdmin {
                 return readIds(ps);
             }
         });
+    }
+
+    /** What a cancel did: jobs discarded at once (scheduled, available), and running jobs whose worker was told. */
+    public record Cancellation(List<Long> discarded, List<Long> requested) {
+
+        /** Every job the cancel applied to. */
+        public List<Long> all() {
+            List<Long> all = new ArrayList<>(discarded);
+            all.addAll(requested);
+            return all;
+        }
+    }
+
+    /**
+     * Cancels jobs: scheduled and available ones are discarded at once, with a JobCancelledError in their history; for a
+     * running one its worker is told, interrupts the handler and writes it discarded the same way (a handler that still
+     * completes leaves it completed). If the worker dies first, whoever settles the job discards it. Finished jobs are left
+     * as they are. {@code by} says who cancels.
+     */
+    public Cancellation cancel(List<Long> ids, String by) {
+        if (by == null || by.isBlank() || by.length() > 200) {
+            throw new IllegalArgumentException("by: say who cancels, in at most 200 characters");
+        }
+        try {
+            return Sql.inTransaction(dataSource, c -> cancel(c, ids, by));
+        } catch (SQLException e) {
+            throw new QueueException("could not cancel jobs: " + e.getMessage(), e);
+        }
+    }
+
+    private Cancellation cancel(Connection c, List<Long> ids, String by) throws SQLException {
+        List<Long> discarded = new ArrayList<>();
+        List<Long> requested = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(cancelSql)) {
+            ps.setString(1, by);
+            ps.setArray(2, Sql.longs(c, ids.toArray(Long[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    (rs.getBoolean(1) ? discarded : requested).add(rs.getLong(2));
+                }
+            }
+        }
+        if (!requested.isEmpty()) {
+            // Delivered at commit; each worker looks up which of its jobs it concerns.
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                ps.setString(1, schema.channel());
+                ps.setString(2, CANCEL_NOTIFICATION);
+                ps.execute();
+            }
+        }
+        return new Cancellation(discarded, requested);
+    }
+
+    /** Cancels every job matching the filter (its limit is ignored); {@code progress} gets the running total after each batch. */
+    public long cancel(JobFilter filter, String by, LongConsumer progress) {
+        return bulk(filter, CANCELLABLE, progress, ids -> cancel(ids, by).all());
     }
 
     /** Retries every job matching the filter (its limit is ignored); {@code progress} gets the running total after each batch. */

@@ -116,7 +116,7 @@ public final class Worker implements AutoCloseable {
         this.retention = new RetentionJanitor(dataSource, jobs, keep, logContext);
         this.runner = new JobRunner(handlers, config.retryPolicy(), dataSource, jobs, completer, timeouts, this.listener, logContext);
         this.notifications = new NotificationListener(dataSource, schema.channel(),
-                queue -> config.claimsAllQueues() || config.queues().contains(queue), wake::wake, logContext);
+                queue -> config.claimsAllQueues() || config.queues().contains(queue), wake::wake, this::cancelRequested, logContext);
         this.producer = new Producer(slots, this::claim, this::dispatch, this::releaseUnheldClaims, this::mayClaim, wake, config.pollInterval(),
                 logContext);
     }
@@ -143,6 +143,8 @@ public final class Worker implements AutoCloseable {
         worker.producer.start();
         long beat = config.heartbeatInterval().toMillis();
         worker.heartbeats.scheduleWithFixedDelay(worker::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        // The NOTIFY of a cancel can be missed (the listener reconnecting): look for cancels every heartbeat interval too.
+        worker.schedule(worker::applyCancels, config.heartbeatInterval());
         worker.schedule(worker::promoteDueJobs, config.promoteInterval());
         worker.schedule(worker::pruneDeadProcesses, config.pruneInterval());
         worker.schedule(worker::sweepOrphans, config.orphanSweepInterval());
@@ -471,6 +473,29 @@ public final class Worker implements AutoCloseable {
         if (settledView()) {
             reportPruned(pruner.pruneAbandoned(processId.get()));
         }
+    }
+
+    /** A cancel of running jobs was asked for somewhere: look on the maintenance thread, not the listener's. */
+    private void cancelRequested() {
+        try {
+            maintenance.execute(() -> {
+                try {
+                    applyCancels();
+                } catch (SQLException | RuntimeException e) {
+                    LOG.warn("looking for cancelled jobs failed, will look again: {}{}", e.getMessage(), logContext);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // stopping: running jobs are released, and a release discards a job whose cancel was asked for
+        }
+    }
+
+    /** Interrupts the handlers of this process's running jobs whose cancel was asked for. */
+    private void applyCancels() throws SQLException {
+        if (running.get() == 0) {
+            return;
+        }
+        Sql.withConnection(dataSource, c -> jobs.cancelRequests(c, processId.get())).forEach(runner::cancel);
     }
 
     @FunctionalInterface

@@ -17,7 +17,27 @@ import java.util.Set;
  */
 public final class JobQueries {
 
+    /**
+     * The JobCancelledError a cancelled job's history ends with, as SQL over the job's row {@code j}; every statement
+     * that settles a job whose cancel was asked for (a failure, a prune, a release) appends it and discards the job.
+     */
+    public static final String CANCELLED_ERROR = """
+            jsonb_build_object('class', 'JobCancelledError', 'message', 'cancelled by ' || coalesce(j.cancel_requested_by, 'someone'),
+                               'by', j.cancel_requested_by, 'attempt', j.attempts, 'at', now())""";
+
     private final QueueSchema schema;
+    /**
+     * Hands a claimed job back, as SQL SET clauses over its row {@code j}: available again without charging the attempt
+     * its claim took, or discarded if its cancel was asked for.
+     */
+    public static final String RELEASE = """
+            state = CASE WHEN j.cancel_requested_at IS NULL THEN 'available' ELSE 'discarded' END,
+            attempts = CASE WHEN j.cancel_requested_at IS NULL THEN j.attempts - 1 ELSE j.attempts END,
+            finished_at = CASE WHEN j.cancel_requested_at IS NULL THEN NULL ELSE now() END,
+            errors = CASE WHEN j.cancel_requested_at IS NULL THEN j.errors ELSE j.errors || jsonb_build_array(""" + CANCELLED_ERROR + """
+            ) END,
+            claimed_by = NULL""";
+
     private final String claimOneQueueSql;
     private final String claimQueuesSql;
     private final String claimAnySql;
@@ -28,6 +48,7 @@ public final class JobQueries {
     private final String promoteSql;
     private final java.util.Map<JobState, String> deleteFinishedSql = new java.util.EnumMap<>(JobState.class);
     private final String releaseUnheldSql;
+    private final String cancelRequestsSql;
 
     public JobQueries(QueueSchema schema) {
         this.schema = schema;
@@ -130,21 +151,27 @@ public final class JobQueries {
                     RETURNING j.id
                 ),
                 failed AS (
+                    -- A job whose cancel was asked for is not retried: it ends discarded (its worker's JobCancelledError,
+                    -- or the handler's own error and then the cancel's).
                     UPDATE {schema}.jobs j SET
-                        state = CASE WHEN d.delay_ms IS NULL THEN 'failed' ELSE 'scheduled' END,
-                        run_at = CASE WHEN d.delay_ms IS NULL THEN j.run_at ELSE now() + d.delay_ms * interval '1 millisecond' END,
-                        finished_at = CASE WHEN d.delay_ms IS NULL THEN now() END,
+                        state = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'discarded'
+                                     WHEN d.delay_ms IS NULL THEN 'failed' ELSE 'scheduled' END,
+                        run_at = CASE WHEN d.delay_ms IS NULL OR j.cancel_requested_at IS NOT NULL THEN j.run_at
+                                      ELSE now() + d.delay_ms * interval '1 millisecond' END,
+                        finished_at = CASE WHEN d.delay_ms IS NULL OR j.cancel_requested_at IS NOT NULL THEN now() END,
                         claimed_by = NULL,
                         errors = j.errors || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
                             'class', d.error_class, 'message', d.message, 'backtrace', d.backtrace,
                             'process', j.claimed_by, 'attempt', j.attempts, 'at', now())))
+                            || CASE WHEN j.cancel_requested_at IS NOT NULL AND d.error_class <> 'JobCancelledError'
+                                    THEN jsonb_build_array(%s) ELSE '[]'::jsonb END
                     FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])
                          AS d(id, error_class, message, backtrace, delay_ms)
                     WHERE j.ctid = ANY (%s) AND j.id = d.id
                     RETURNING j.id
                 )
                 SELECT true, id FROM completed UNION ALL SELECT false, id FROM failed
-                """.formatted(held.strip(), held.strip()));
+                """.formatted(held.strip(), CANCELLED_ERROR.strip(), held.strip()));
         this.checkpointSql = schema.sql("""
                 UPDATE {schema}.jobs SET checkpoint = ?::jsonb
                 WHERE id = ? AND claim_token = ? AND state = 'running'
@@ -163,11 +190,16 @@ public final class JobQueries {
         // reply was lost. Back to available, the attempt of that claim not charged.
         this.releaseUnheldSql = schema.sql("""
                 WITH released AS (
-                    UPDATE {schema}.jobs SET state = 'available', attempts = attempts - 1, claimed_by = NULL
-                    WHERE claimed_by = ? AND state = 'running' AND NOT (claim_token = ANY(?::bigint[]))
-                    RETURNING id, queue
+                    UPDATE {schema}.jobs j SET %s
+                    WHERE j.claimed_by = ? AND j.state = 'running' AND NOT (j.claim_token = ANY(?::bigint[]))
+                    RETURNING j.id, j.queue
                 )
                 SELECT r.id, pg_notify(?, r.queue) FROM released r
+                """.formatted(RELEASE));
+        // The running jobs of a process whose cancel was asked for (jobs_claimed_by: the jobs it holds).
+        this.cancelRequestsSql = schema.sql("""
+                SELECT claim_token, cancel_requested_by FROM {schema}.jobs
+                WHERE claimed_by = ? AND claimed_by IS NOT NULL AND state = 'running' AND cancel_requested_at IS NOT NULL
                 """);
         // One statement per state, with the state written in, so each uses its partial index: completed jobs
         // jobs_completed_at, failed and discarded ones jobs_failed_finished_at.
@@ -285,6 +317,20 @@ public final class JobQueries {
             ps.setInt(i, limit);
         }
         return ps;
+    }
+
+    /** The claim tokens of this process's running jobs whose cancel was asked for, with who asked. */
+    public java.util.Map<Long, String> cancelRequests(Connection c, long processId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(cancelRequestsSql)) {
+            ps.setLong(1, processId);
+            java.util.Map<Long, String> requests = new java.util.HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    requests.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+            return requests;
+        }
     }
 
     /** Whether any queue is paused (a worker of every queue then claims with the statement that skips them). */

@@ -11,7 +11,9 @@ import dev.stevedore.queue.RetryPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,7 @@ public final class JobRunner {
 
     public static final String UNKNOWN_HANDLER = "UnknownHandlerError";
     public static final String TIMEOUT = "JobTimeoutError";
+    public static final String CANCELLED = "JobCancelledError";
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
     private static final int MAX_BACKTRACE = 4_000;
 
@@ -39,6 +42,8 @@ public final class JobRunner {
     private final QueueListener listener;
     private final String logContext;
     private volatile boolean shuttingDown;
+    /** The attempts running now, by claim token, so that a cancel can reach the one it concerns. */
+    private final Map<Long, Deadline> running = new ConcurrentHashMap<>();
 
     public JobRunner(HandlerRegistry handlers, RetryPolicy retryPolicy, DataSource dataSource, JobQueries queries, Completer completer,
                      ScheduledExecutorService timeouts, QueueListener listener, String logContext) {
@@ -50,6 +55,17 @@ public final class JobRunner {
         this.timeouts = timeouts;
         this.listener = listener;
         this.logContext = logContext;
+    }
+
+    /**
+     * A cancel asked for the job of this claim: its handler is interrupted, and unless it still completes, the job ends
+     * discarded with a JobCancelledError. Nothing happens if the attempt has ended.
+     */
+    public void cancel(long claimToken, String by) {
+        Deadline attempt = running.get(claimToken);
+        if (attempt != null && attempt.cancel(by == null ? "someone" : by)) {
+            LOG.info("job of claim {}: cancelled by {}, interrupting its handler{}", claimToken, by, logContext);
+        }
     }
 
     /** From now on an interrupted job is being released by shutdown, not failing. */
@@ -74,6 +90,7 @@ public final class JobRunner {
             return new Outcome.Failed(job, UNKNOWN_HANDLER, message, null, null);
         }
         Deadline deadline = new Deadline(Thread.currentThread());
+        running.put(job.claimToken(), deadline);
         ScheduledFuture<?> timeout = job.timeoutMs() == null ? null
                 : timeouts.schedule(deadline::expire, job.timeoutMs(), TimeUnit.MILLISECONDS);
         long started = System.nanoTime();
@@ -88,7 +105,13 @@ public final class JobRunner {
             LOG.info("job {}: handler stopped, the job was taken from this worker{}", job.id(), logContext);
             return null;
         } catch (Throwable error) {
-            if (deadline.finish()) {
+            boolean timedOut = deadline.finish();
+            String cancelledBy = deadline.cancelledBy();
+            if (cancelledBy != null) {
+                LOG.info("job {}: cancelled by {} while running, discarded{}", job.id(), cancelledBy, logContext);
+                return new Outcome.Failed(job, CANCELLED, "cancelled by " + cancelledBy + " while running; its handler was interrupted", null, null);
+            }
+            if (timedOut) {
                 return timedOut(job);
             }
             if (shuttingDown) {
@@ -98,17 +121,36 @@ public final class JobRunner {
             boolean retryable = !(error instanceof PermanentJobFailure);
             return failed(job, error.getClass().getName(), String.valueOf(error.getMessage()), backtrace(error), retryable);
         } finally {
+            running.remove(job.claimToken());
             if (timeout != null) {
                 timeout.cancel(false);
             }
         }
     }
 
-    /** A job's timeout: interrupts the runner only while the job still runs, never the next job on that thread. */
+    /**
+     * A job's timeout, and its cancel: each interrupts the runner only while the job still runs, never the next job on
+     * that thread.
+     */
     private static final class Deadline {
         private final Thread runner;
         private boolean finished;
         private boolean expired;
+        private String cancelledBy;
+
+        /** True when this cancel interrupted the job (it still ran, and was not cancelled already). */
+        synchronized boolean cancel(String by) {
+            if (finished || cancelledBy != null) {
+                return false;
+            }
+            cancelledBy = by;
+            runner.interrupt();
+            return true;
+        }
+
+        synchronized String cancelledBy() {
+            return cancelledBy;
+        }
 
         Deadline(Thread runner) {
             this.runner = runner;

@@ -17,21 +17,28 @@ import org.slf4j.LoggerFactory;
  */
 public final class NotificationListener {
 
+    /** The payload of a cancel of running jobs (QueueAdmin's): no queue name can hold '!'. */
+    public static final String CANCEL = "!cancel";
+
     private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
 
     private final DataSource dataSource;
     private final String channel;
     private final Predicate<String> interested;
     private final Runnable wake;
+    private final Runnable cancelRequested;
     private final String logContext;
     private final Thread thread;
     private volatile boolean running = true;
 
-    public NotificationListener(DataSource dataSource, String channel, Predicate<String> interested, Runnable wake, String logContext) {
+    /** {@code cancelRequested} hears that a cancel of running jobs was asked for ({@link #CANCEL}); it must not block. */
+    public NotificationListener(DataSource dataSource, String channel, Predicate<String> interested, Runnable wake, Runnable cancelRequested,
+                                String logContext) {
         this.dataSource = dataSource;
         this.channel = channel;
         this.interested = interested;
         this.wake = wake;
+        this.cancelRequested = cancelRequested;
         this.logContext = logContext;
         this.thread = new Thread(this::run, "stevedore-listener");
         this.thread.setDaemon(true);
@@ -64,10 +71,13 @@ public final class NotificationListener {
                         if (notifications == null) {
                             continue;
                         }
+                        boolean woken = false;
                         for (PGNotification n : notifications) {
-                            if (interested.test(n.getParameter())) {
+                            if (CANCEL.equals(n.getParameter())) {
+                                cancelRequested.run();
+                            } else if (!woken && interested.test(n.getParameter())) {
                                 wake.run();
-                                break;
+                                woken = true;
                             }
                         }
                     }

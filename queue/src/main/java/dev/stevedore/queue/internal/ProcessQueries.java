@@ -27,12 +27,12 @@ public final class ProcessQueries {
                 RETURNING id
                 """);
         this.heartbeatSql = schema.sql("UPDATE {schema}.processes SET last_heartbeat_at = now() WHERE id = ?");
-        // Released jobs go back to available without charging the attempt their claim took.
+        // Released jobs go back to available without charging the attempt their claim took (or, cancelled, are discarded).
         this.releaseSql = schema.sql("""
-                UPDATE {schema}.jobs SET state = 'available', attempts = attempts - 1, claimed_by = NULL
-                WHERE claimed_by = ? AND state = 'running'
-                RETURNING queue
-                """);
+                UPDATE {schema}.jobs j SET %s
+                WHERE j.claimed_by = ? AND j.state = 'running'
+                RETURNING j.queue
+                """.formatted(JobQueries.RELEASE));
         this.deleteSql = schema.sql("DELETE FROM {schema}.processes WHERE id = ?");
     }
 
