@@ -264,7 +264,7 @@ final class JobsCommand implements Runnable {
         }
 
         private String who() {
-            return by != null ? by : QueuesCommand.Pause.userAtHost();
+            return by != null ? by : StevedoreCli.userAtHost();
         }
     }
 }

@@ -44,12 +44,9 @@ final class QueuesCommand implements Runnable {
         @Override
         public Integer call() {
             QueueStats stats = new QueueAdmin(db.dataSource(), db.schema()).stats();
-            Map<String, QueuePause> pauses = stats.pausedQueues().stream().collect(Collectors.toMap(QueuePause::queue, p -> p));
-            TreeSet<String> names = new TreeSet<>(stats.queues().keySet());
-            names.addAll(pauses.keySet());
             PrintWriter out = spec.commandLine().getOut();
             if (output == OutputFormat.json) {
-                Printer.json(out, names.stream().map(q -> Printer.queue(q, stats.queues().get(q), pauses.get(q))).toList());
+                Printer.json(out, rows(stats).stream().map(r -> Printer.queue(r.queue(), r.depth(), r.pause())).toList());
                 return 0;
             }
             table(out, stats);
@@ -57,20 +54,27 @@ final class QueuesCommand implements Runnable {
         }
     }
 
-    /** Every queue with available jobs or paused, by name: depth, oldest job, and the pause (also 'stats'). */
-    static void table(PrintWriter out, QueueStats stats) {
+    /** A queue with available jobs or paused: its depth (null without available jobs) and its pause (null when running). */
+    record Row(String queue, QueueStats.QueueDepth depth, QueuePause pause) {}
+
+    /** Every queue with available jobs or paused, by name. */
+    static List<Row> rows(QueueStats stats) {
         Map<String, QueuePause> pauses = stats.pausedQueues().stream().collect(Collectors.toMap(QueuePause::queue, p -> p));
         TreeSet<String> names = new TreeSet<>(stats.queues().keySet());
         names.addAll(pauses.keySet());
-        List<List<String>> rows = new ArrayList<>();
-        for (String q : names) {
-            QueueStats.QueueDepth depth = stats.queues().get(q);
-            QueuePause pause = pauses.get(q);
-            rows.add(List.of(q, depth == null ? "0" : Long.toString(depth.available()), depth == null ? "-" : depth.oldestAvailableAgeMs() + " ms",
-                    pause == null ? "no" : "since " + Printer.text(pause.pausedAt()) + " by " + pause.pausedBy()
-                            + (pause.reason() == null ? "" : ": " + pause.reason())));
+        return names.stream().map(q -> new Row(q, stats.queues().get(q), pauses.get(q))).toList();
+    }
+
+    /** The rows as a table: depth, oldest job, and the pause (also 'stats'). */
+    static void table(PrintWriter out, QueueStats stats) {
+        List<List<String>> cells = new ArrayList<>();
+        for (Row r : rows(stats)) {
+            cells.add(List.of(r.queue(), r.depth() == null ? "0" : Long.toString(r.depth().available()),
+                    r.depth() == null ? "-" : r.depth().oldestAvailableAgeMs() + " ms",
+                    r.pause() == null ? "no" : "since " + Printer.text(r.pause().pausedAt()) + " by " + r.pause().pausedBy()
+                            + (r.pause().reason() == null ? "" : ": " + r.pause().reason())));
         }
-        Printer.table(out, List.of("QUEUE", "AVAILABLE", "OLDEST AVAILABLE", "PAUSED"), rows);
+        Printer.table(out, List.of("QUEUE", "AVAILABLE", "OLDEST AVAILABLE", "PAUSED"), cells);
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
@@ -95,23 +99,12 @@ final class QueuesCommand implements Runnable {
         @Override
         public Integer call() {
             QueueAdmin admin = new QueueAdmin(db.dataSource(), db.schema());
-            String who = by != null ? by : userAtHost();
+            String who = by != null ? by : StevedoreCli.userAtHost();
             PrintWriter out = spec.commandLine().getOut();
             for (String queue : queues) {
                 out.println(admin.pause(queue, who, reason) ? "paused " + queue : queue + " was paused already");
             }
             return 0;
-        }
-
-        /** Who runs this command, for the records of a pause or a cancel. */
-        static String userAtHost() {
-            String host;
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                host = "unknown host";
-            }
-            return System.getProperty("user.name") + "@" + host;
         }
     }
 

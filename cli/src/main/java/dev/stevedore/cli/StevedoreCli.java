@@ -58,6 +58,17 @@ public final class StevedoreCli implements Runnable {
         return path.toString();
     }
 
+    /** Who runs this command (user@host), for the records of a pause or a cancel. */
+    static String userAtHost() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "unknown host";
+        }
+        return System.getProperty("user.name") + "@" + host;
+    }
+
     /** One line for the user; the cause's message only where it adds something. */
     static String message(Exception e) {
         if (e instanceof CliFailure || e instanceof IllegalArgumentException || e instanceof QueueException) {

@@ -268,9 +268,7 @@ public final class QueueAdmin {
      * as they are. {@code by} says who cancels.
      */
     public Cancellation cancel(List<Long> ids, String by) {
-        if (by == null || by.isBlank() || by.length() > 200) {
-            throw new IllegalArgumentException("by: say who cancels, in at most 200 characters");
-        }
+        requireWho("by", by, "cancels");
         try {
             return Sql.inTransaction(dataSource, c -> cancel(c, ids, by));
         } catch (SQLException e) {
@@ -364,9 +362,7 @@ public final class QueueAdmin {
      */
     public boolean pause(String queue, String pausedBy, String reason) {
         NewJob.checkQueueName(queue);
-        if (pausedBy == null || pausedBy.isBlank() || pausedBy.length() > 200) {
-            throw new IllegalArgumentException("pausedBy: say who pauses the queue, in at most 200 characters");
-        }
+        requireWho("pausedBy", pausedBy, "pauses the queue");
         if (reason != null && reason.length() > 1000) {
             throw new IllegalArgumentException("reason: at most 1000 characters");
         }
@@ -526,6 +522,13 @@ public final class QueueAdmin {
     private static Long longOrNull(ResultSet rs, String column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : v;
+    }
+
+    /** Who did something, recorded with it (a pause, a cancel): present, and short enough for its column. */
+    private static void requireWho(String field, String who, String did) {
+        if (who == null || who.isBlank() || who.length() > 200) {
+            throw new IllegalArgumentException(field + ": say who " + did + ", in at most 200 characters");
+        }
     }
 
     private <T> T query(String what, Sql.Work<T> work) {

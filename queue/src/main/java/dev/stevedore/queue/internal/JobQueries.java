@@ -25,7 +25,6 @@ public final class JobQueries {
             jsonb_build_object('class', 'JobCancelledError', 'message', 'cancelled by ' || coalesce(j.cancel_requested_by, 'someone'),
                                'by', j.cancel_requested_by, 'attempt', j.attempts, 'at', now())""";
 
-    private final QueueSchema schema;
     /**
      * Hands a claimed job back, as SQL SET clauses over its row {@code j}: available again without charging the attempt
      * its claim took, or discarded if its cancel was asked for.
@@ -38,6 +37,7 @@ public final class JobQueries {
             ) END,
             claimed_by = NULL""";
 
+    private final QueueSchema schema;
     private final String claimOneQueueSql;
     private final String claimQueuesSql;
     private final String claimAnySql;
