@@ -55,6 +55,12 @@ final class EnqueueCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", description = "fail an attempt that runs longer, e.g. 5m")
     String timeout;
 
+    @Option(names = "--concurrency-key", paramLabel = "KEY", description = "run only while fewer than --concurrency-limit jobs of this key run")
+    String concurrencyKey;
+
+    @Option(names = "--concurrency-limit", paramLabel = "N", description = "how many jobs of --concurrency-key may run at once")
+    Integer concurrencyLimit;
+
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
     OutputFormat output;
 
@@ -82,6 +88,16 @@ final class EnqueueCommand implements Callable<Integer> {
         }
         if (timeout != null) {
             builder.timeout(Durations.parse(timeout, "--timeout"));
+        }
+        if ((concurrencyKey == null) != (concurrencyLimit == null)) {
+            throw new IllegalArgumentException("--concurrency-key and --concurrency-limit go together: give both, e.g. "
+                    + "--concurrency-key account:42 --concurrency-limit 1");
+        }
+        if (concurrencyKey != null) {
+            if (concurrencyLimit < 1) {
+                throw new IllegalArgumentException("--concurrency-limit must be at least 1, got " + concurrencyLimit);
+            }
+            builder.concurrency(concurrencyKey, concurrencyLimit);
         }
         NewJob job = builder.build();
         JobClient client = new JobClient(db.dataSource(), db.schema());

@@ -8,6 +8,9 @@ import dev.stevedore.queue.JobView;
 import dev.stevedore.queue.ProcessView;
 import dev.stevedore.queue.Pruner;
 import dev.stevedore.queue.QueuePause;
+import dev.stevedore.queue.Schedule;
+import dev.stevedore.queue.ScheduleView;
+import dev.stevedore.queue.Durations;
 import dev.stevedore.queue.QueueStats;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -52,6 +55,8 @@ final class Printer {
             m.put("args", parse(j.args()));
             m.put("checkpoint", j.checkpoint() == null ? null : parse(j.checkpoint()));
             m.put("uniqueKey", j.uniqueKey());
+            m.put("concurrencyKey", j.concurrencyKey());
+            m.put("concurrencyLimit", j.concurrencyLimit());
             m.put("claimedBy", j.claimedBy());
             m.put("claimedAt", text(j.claimedAt()));
             m.put("errors", parse(j.errors()));
@@ -152,6 +157,28 @@ final class Printer {
         m.put("oldestAvailableAgeMs", depth == null ? null : depth.oldestAvailableAgeMs());
         m.put("paused", pause != null);
         m.put("pause", pause == null ? null : pause(pause));
+        return m;
+    }
+
+    /** One schedule of 'schedules list': its definition and its last and next run. */
+    static Map<String, Object> schedule(ScheduleView v) {
+        Schedule s = v.schedule();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("cron", s.cron().expression());
+        m.put("timeZone", s.timeZone().getId());
+        m.put("queue", s.queue());
+        m.put("handler", s.handler());
+        m.put("args", parse(s.args()));
+        m.put("priority", s.priority());
+        m.put("maxAttempts", s.maxAttempts());
+        m.put("timeout", s.timeout() == null ? null : Durations.format(s.timeout()));
+        m.put("missed", s.missed().dbName());
+        m.put("pool", v.pool());
+        m.put("nextRunAt", text(v.nextRunAt()));
+        m.put("lastRunAt", text(v.lastRunAt()));
+        m.put("lastJobId", v.lastJobId());
+        m.put("lastJobState", v.lastJobState() == null ? null : v.lastJobState().dbName());
         return m;
     }
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "stevedore", mixinStandardHelpOptions = true, versionProvider = StevedoreCli.Version.class,
         description = "Operate a Stevedore job queue: migrate, enqueue, inspect, retry and discard jobs.",
-        subcommands = {MigrateCommand.class, EnqueueCommand.class, JobsCommand.class, ProcessesCommand.class, QueuesCommand.class, StatsCommand.class,
+        subcommands = {MigrateCommand.class, EnqueueCommand.class, JobsCommand.class, ProcessesCommand.class, QueuesCommand.class, SchedulesCommand.class, StatsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class StevedoreCli implements Runnable {
 

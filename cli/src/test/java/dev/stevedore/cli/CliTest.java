@@ -65,7 +65,7 @@ class CliTest {
         assertThat(run("migrate").exit()).isZero();
         db.server();
         try (var c = db.connect(); var s = c.createStatement()) {
-            s.execute("TRUNCATE stevedore.jobs, stevedore.processes, stevedore.queue_pauses");
+            s.execute("TRUNCATE stevedore.jobs, stevedore.processes, stevedore.queue_pauses, stevedore.schedules");
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
@@ -242,6 +242,65 @@ class CliTest {
         Result none = run("queues", "pause");
         assertThat(none.exit()).isEqualTo(2);
         assertThat(none.err()).contains("Missing required parameter: 'QUEUE'");
+    }
+
+    @Test
+    void schedulesAreSetListedRunAndDeleted() {
+        Result set = run("schedules", "set", "nightly", "--cron", "30 2 * * *", "--time-zone", "Europe/Berlin", "--queue", "reports",
+                "--handler", "build-report", "--args", "{\"kind\": \"sales\"}", "--missed", "run_once", "--timeout", "10m");
+        assertThat(set.exit()).as(set.err()).isZero();
+        assertThat(set.out()).startsWith("schedule nightly set: next run ");
+
+        JsonNode listed = run("schedules", "list", "-o", "json").json();
+        assertThat(listed).hasSize(1);
+        JsonNode nightly = listed.get(0);
+        assertThat(nightly.get("cron").asText()).isEqualTo("30 2 * * *");
+        assertThat(nightly.get("timeZone").asText()).isEqualTo("Europe/Berlin");
+        assertThat(nightly.get("missed").asText()).isEqualTo("run_once");
+        assertThat(nightly.get("timeout").asText()).isEqualTo("10m");
+        assertThat(nightly.get("args").get("kind").asText()).isEqualTo("sales");
+        assertThat(java.time.Instant.parse(nightly.get("nextRunAt").asText()).atZone(java.time.ZoneId.of("Europe/Berlin")).getHour()).isEqualTo(2);
+        assertThat(nightly.get("lastRunAt").isNull()).isTrue();
+
+        Result ran = run("schedules", "run-now", "nightly");
+        assertThat(ran.out()).matches("enqueued job \\d+ for schedule nightly\n");
+        String table = run("schedules", "list").out();
+        assertThat(table.lines().toList()).hasSize(2);
+        assertThat(table.lines().skip(1).findFirst().orElseThrow()).contains("nightly", "30 2 * * *", "Europe/Berlin", "(available)", "by hand");
+
+        assertThat(run("schedules", "delete", "nightly").out()).isEqualTo("deleted schedule nightly\n");
+        Result gone = run("schedules", "delete", "nightly");
+        assertThat(gone.exit()).isEqualTo(1);
+        assertThat(gone.err().trim()).isEqualTo("no schedule named nightly");
+
+        new dev.stevedore.queue.Schedules(db.dataSource(), QueueSchema.DEFAULT).syncPool("team-a/gone",
+                List.of(dev.stevedore.queue.Schedule.of("gone-hourly", "@hourly", "q", "h").build()));
+        Result refused = run("schedules", "delete", "gone-hourly");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err().trim()).contains("declared by JobWorkerPool team-a/gone", "remove it there");
+        assertThat(run("schedules", "delete", "--pool", "team-a/gone").out()).startsWith("deleted schedules gone-hourly of JobWorkerPool team-a/gone");
+        assertThat(run("schedules", "list", "-o", "json").json()).isEmpty();
+
+        Result badCron = run("schedules", "set", "r", "--cron", "0 25 * * *", "--queue", "q", "--handler", "h");
+        assertThat(badCron.exit()).isEqualTo(2);
+        assertThat(badCron.err().trim()).isEqualTo("stevedore: schedule 'r': cron \"0 25 * * *\": hour 25 is out of range 0-23");
+        Result badZone = run("schedules", "set", "r", "--cron", "@daily", "--time-zone", "Berlin", "--queue", "q", "--handler", "h");
+        assertThat(badZone.exit()).isEqualTo(2);
+        assertThat(badZone.err().trim()).isEqualTo("stevedore: time zone 'Berlin' is unknown: use an IANA name such as UTC or Europe/Berlin");
+        Result badMissed = run("schedules", "set", "r", "--cron", "@daily", "--queue", "q", "--handler", "h", "--missed", "always");
+        assertThat(badMissed.err().trim()).isEqualTo("stevedore: --missed must be skip or run_once, got 'always'");
+    }
+
+    @Test
+    void aJobWithAConcurrencyKeyNeedsItsLimit() {
+        Result half = run("enqueue", "--queue", "q", "--handler", "h", "--concurrency-key", "account:42");
+        assertThat(half.exit()).isEqualTo(2);
+        assertThat(half.err().trim()).startsWith("stevedore: --concurrency-key and --concurrency-limit go together");
+        Result ok = run("enqueue", "--queue", "q", "--handler", "h", "--concurrency-key", "account:42", "--concurrency-limit", "1", "-o", "json");
+        long id = ok.json().get("ids").get(0).asLong();
+        JsonNode shown = run("jobs", "show", Long.toString(id), "-o", "json").json();
+        assertThat(shown.get("concurrencyKey").asText()).isEqualTo("account:42");
+        assertThat(shown.get("concurrencyLimit").asInt()).isEqualTo(1);
     }
 
     @Test

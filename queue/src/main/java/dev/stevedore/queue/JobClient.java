@@ -29,16 +29,20 @@ public final class JobClient {
     public JobClient(DataSource dataSource, QueueSchema schema) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.insertSql = schema.sql("""
-                INSERT INTO {schema}.jobs (queue, handler, args, priority, state, run_at, max_attempts, unique_key, timeout_ms)
+                INSERT INTO {schema}.jobs (queue, handler, args, priority, state, run_at, max_attempts, unique_key, timeout_ms,
+                                           concurrency_key, concurrency_limit)
                 SELECT x.queue, x.handler, x.args::jsonb, x.priority::smallint,
                        CASE WHEN x.due > now() THEN 'scheduled' ELSE 'available' END,
-                       x.due, x.max_attempts, x.unique_key, x.timeout_ms
+                       x.due, x.max_attempts, x.unique_key, x.timeout_ms, x.concurrency_key, x.concurrency_limit
                 FROM (
                     SELECT u.queue, u.handler, u.args, u.priority, u.max_attempts, u.unique_key, u.timeout_ms, u.ord,
+                           u.concurrency_key, u.concurrency_limit,
                            CASE WHEN u.delay_ms IS NOT NULL THEN now() + u.delay_ms * interval '1 millisecond'
                                 ELSE coalesce(u.run_at::timestamptz, now()) END AS due
-                    FROM unnest(?::text[], ?::text[], ?::text[], ?::integer[], ?::text[], ?::bigint[], ?::integer[], ?::text[], ?::bigint[])
-                         WITH ORDINALITY AS u(queue, handler, args, priority, run_at, delay_ms, max_attempts, unique_key, timeout_ms, ord)
+                    FROM unnest(?::text[], ?::text[], ?::text[], ?::integer[], ?::text[], ?::bigint[], ?::integer[], ?::text[], ?::bigint[],
+                                ?::text[], ?::integer[])
+                         WITH ORDINALITY AS u(queue, handler, args, priority, run_at, delay_ms, max_attempts, unique_key, timeout_ms,
+                                              concurrency_key, concurrency_limit, ord)
                 ) x
                 ORDER BY x.ord
                 ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running') DO NOTHING
@@ -104,6 +108,8 @@ public final class JobClient {
         Integer[] maxAttempts = new Integer[n];
         String[] uniqueKeys = new String[n];
         Long[] timeouts = new Long[n];
+        String[] concurrencyKeys = new String[n];
+        Integer[] concurrencyLimits = new Integer[n];
         for (int i = 0; i < n; i++) {
             NewJob job = jobs.get(i);
             queues[i] = job.queue();
@@ -115,6 +121,8 @@ public final class JobClient {
             maxAttempts[i] = job.maxAttempts();
             uniqueKeys[i] = job.uniqueKey();
             timeouts[i] = job.timeout() == null ? null : millis(job.timeout());
+            concurrencyKeys[i] = job.concurrencyKey();
+            concurrencyLimits[i] = job.concurrencyLimit();
         }
         try (PreparedStatement ps = c.prepareStatement(insertSql)) {
             ps.setArray(1, Sql.texts(c, queues));
@@ -126,6 +134,8 @@ public final class JobClient {
             ps.setArray(7, Sql.ints(c, maxAttempts));
             ps.setArray(8, Sql.texts(c, uniqueKeys));
             ps.setArray(9, Sql.longs(c, timeouts));
+            ps.setArray(10, Sql.texts(c, concurrencyKeys));
+            ps.setArray(11, Sql.ints(c, concurrencyLimits));
             List<Long> ids = new ArrayList<>(n);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

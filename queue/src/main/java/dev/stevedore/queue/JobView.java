@@ -4,10 +4,11 @@ import java.time.Instant;
 
 /**
  * A job as the admin API shows it. {@code errors} is the whole error history as a JSON array;
- * {@code lastError} its newest entry, already split into fields.
+ * {@code lastError} its newest entry, already split into fields. {@code concurrencyKey} and {@code concurrencyLimit} are
+ * null for a job without a concurrency limit.
  */
 public record JobView(long id, String queue, String handler, JobState state, int priority, int attempts, int maxAttempts, int prunes,
-                      String args, String checkpoint, String uniqueKey, Long claimedBy, Instant runAt, Instant createdAt,
+                      String args, String checkpoint, String uniqueKey, String concurrencyKey, Integer concurrencyLimit, Long claimedBy, Instant runAt, Instant createdAt,
                       Instant claimedAt, Instant finishedAt, JobError lastError, String errors) {
 
     /**

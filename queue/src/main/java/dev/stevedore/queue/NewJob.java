@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
  * NewJob.of("mail", "send-welcome").args("{\"user\": 42}").priority(-1).maxAttempts(5).build()
  * }</pre>
  *
- * Lower priority numbers run first. {@code runAt} (or {@code delay}) schedules the job for later.
+ * Lower priority numbers run first. {@code runAt} (or {@code delay}) schedules the job for later. A job with a
+ * {@code concurrencyKey} starts only while fewer than {@code concurrencyLimit} jobs of that key run, across all workers.
  */
 public record NewJob(String queue, String handler, String args, int priority, Instant runAt, Duration delay,
-                     int maxAttempts, String uniqueKey, Duration timeout) {
+                     int maxAttempts, String uniqueKey, Duration timeout, String concurrencyKey, Integer concurrencyLimit) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 25;
     static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
@@ -53,6 +54,20 @@ public record NewJob(String queue, String handler, String args, int priority, In
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+        checkConcurrency(concurrencyKey, concurrencyLimit);
+    }
+
+    /** Refuses a concurrency key or limit the jobs table would refuse, saying what is allowed. */
+    static void checkConcurrency(String key, Integer limit) {
+        if ((key == null) != (limit == null)) {
+            throw new IllegalArgumentException("a concurrency key needs a concurrency limit and a limit a key: give both, or neither");
+        }
+        if (key != null && (key.isBlank() || key.length() > 200)) {
+            throw new IllegalArgumentException("concurrency key must be 1 to 200 characters and not blank, got '" + key + "'");
+        }
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("concurrency limit must be at least 1, got " + limit);
+        }
     }
 
     public static Builder of(String queue, String handler) {
@@ -69,6 +84,8 @@ public record NewJob(String queue, String handler, String args, int priority, In
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private String uniqueKey;
         private Duration timeout;
+        private String concurrencyKey;
+        private Integer concurrencyLimit;
 
         private Builder(String queue, String handler) {
             this.queue = queue;
@@ -116,8 +133,18 @@ public record NewJob(String queue, String handler, String args, int priority, In
             return this;
         }
 
+        /**
+         * Run only while fewer than {@code limit} jobs with this key run, across all workers (e.g. at most one job per
+         * {@code account:42} at a time). Jobs sharing a key should share a limit: a claim applies the limit of the key's next job.
+         */
+        public Builder concurrency(String key, int limit) {
+            this.concurrencyKey = key;
+            this.concurrencyLimit = limit;
+            return this;
+        }
+
         public NewJob build() {
-            return new NewJob(queue, handler, args, priority, runAt, delay, maxAttempts, uniqueKey, timeout);
+            return new NewJob(queue, handler, args, priority, runAt, delay, maxAttempts, uniqueKey, timeout, concurrencyKey, concurrencyLimit);
         }
     }
 }

@@ -37,7 +37,7 @@ public final class QueueAdmin {
 
     private static final String COLUMNS = """
             j.id, j.queue, j.handler, j.state, j.priority, j.attempts, j.max_attempts, j.prunes, j.args::text AS args,
-            j.checkpoint::text AS checkpoint, j.unique_key, j.claimed_by, j.run_at, j.created_at, j.claimed_at, j.finished_at,
+            j.checkpoint::text AS checkpoint, j.unique_key, j.concurrency_key, j.concurrency_limit, j.claimed_by, j.run_at, j.created_at, j.claimed_at, j.finished_at,
             j.errors::text AS errors, e.class AS e_class, e.message AS e_message, e.at AS e_at, e.attempt AS e_attempt,
             e.reason AS e_reason, e.process AS e_process, e.pod AS e_pod, e.node AS e_node, e.host AS e_host, e.pid AS e_pid,
             e."exitCode" AS e_exit_code, e.signal AS e_signal, e."lastHeartbeatAt" AS e_last_heartbeat_at, e."prunedAt" AS e_pruned_at""";
@@ -113,9 +113,15 @@ public final class QueueAdmin {
                 SELECT count(*) FILTER (WHERE last_heartbeat_at >= now() - alive_threshold_ms * interval '1 millisecond'), count(*)
                 FROM {schema}.processes
                 """);
+        // Each half reads its own partial index: jobs with a concurrency key are in neither claim index of the others.
         this.queueDepthSql = schema.sql("""
-                SELECT queue, count(*), (extract(epoch FROM now() - min(run_at)) * 1000)::bigint
-                FROM {schema}.jobs WHERE state = 'available' GROUP BY queue ORDER BY queue
+                SELECT queue, sum(n)::bigint, (extract(epoch FROM now() - min(oldest)) * 1000)::bigint FROM (
+                    SELECT queue, count(*) AS n, min(run_at) AS oldest FROM {schema}.jobs
+                    WHERE state = 'available' AND concurrency_key IS NULL GROUP BY queue
+                    UNION ALL
+                    SELECT queue, count(*), min(run_at) FROM {schema}.jobs
+                    WHERE state = 'available' AND concurrency_key IS NOT NULL GROUP BY queue
+                ) d GROUP BY queue ORDER BY queue
                 """);
         // Scheduled and available jobs are discarded here; a running job gets the request, which its worker (told by
         // NOTIFY, and checking every heartbeat interval) or whoever settles it (a failure, a prune, a release) carries out.
@@ -338,8 +344,8 @@ public final class QueueAdmin {
 
     /**
      * Per queue with available jobs: how many, and the age of the oldest (on the database's clock). Reads only the
-     * claim's partial index of available jobs, so it costs the backlog, not the table's history: the operator
-     * exports it as metrics.
+     * partial indexes of available jobs, so it costs the backlog, not the table's history: the operator exports it as
+     * metrics.
      */
     public Map<String, QueueStats.QueueDepth> queueDepths() {
         return query("read queue depths", this::queueDepths);
@@ -491,7 +497,8 @@ public final class QueueAdmin {
                         integer(rs, "e_exit_code"), rs.getString("e_signal"), instant(rs, "e_last_heartbeat_at"), instant(rs, "e_pruned_at"));
                 jobs.add(new JobView(rs.getLong("id"), rs.getString("queue"), rs.getString("handler"), JobState.fromDb(rs.getString("state")),
                         rs.getInt("priority"), rs.getInt("attempts"), rs.getInt("max_attempts"), rs.getInt("prunes"), rs.getString("args"),
-                        rs.getString("checkpoint"), rs.getString("unique_key"), longOrNull(rs, "claimed_by"), instant(rs, "run_at"),
+                        rs.getString("checkpoint"), rs.getString("unique_key"), rs.getString("concurrency_key"), integer(rs, "concurrency_limit"),
+                        longOrNull(rs, "claimed_by"), instant(rs, "run_at"),
                         instant(rs, "created_at"), instant(rs, "claimed_at"), instant(rs, "finished_at"), last, rs.getString("errors")));
             }
         }

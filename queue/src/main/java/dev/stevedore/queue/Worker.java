@@ -9,11 +9,13 @@ import dev.stevedore.queue.internal.ProcessQueries;
 import dev.stevedore.queue.internal.RetentionJanitor;
 import dev.stevedore.queue.internal.Producer;
 import dev.stevedore.queue.internal.SafeListener;
+import dev.stevedore.queue.internal.Scheduler;
 import dev.stevedore.queue.internal.Sql;
 import dev.stevedore.queue.internal.WakeSignal;
 import java.sql.SQLException;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One worker process: registers a process row, heartbeats it on its own thread, claims jobs into
  * {@code threads} execution slots, writes outcomes in batches, and runs the pool's maintenance (promote
- * due jobs, prune dead processes of its pool by heartbeat, sweep orphans), and deletes finished jobs past their
+ * due jobs, enqueue the due runs of schedules, prune dead processes of its pool by heartbeat, sweep orphans), and
+ * deletes finished jobs past their
  * retention on a thread of its own.
  *
  * <p>Shutdown is Solid Queue's graceful path: {@link #drain} stops claiming and waits for running jobs
@@ -54,6 +57,10 @@ public final class Worker implements AutoCloseable {
     private static final Duration HANDLER_STOP_GRACE = Duration.ofSeconds(2);
     private static final Duration DEREGISTER_RESERVE = Duration.ofSeconds(3);
     private static final long PAUSE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How often a worker enqueues the due runs of schedules: any worker may, and each run is enqueued once. */
+    private static final Duration SCHEDULE_INTERVAL = Duration.ofSeconds(1);
+    /** How often a worker looks for jobs with a concurrency key when it was not told of any. */
+    private static final long LIMITED_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final DataSource dataSource;
     private final WorkerConfig config;
@@ -61,11 +68,20 @@ public final class Worker implements AutoCloseable {
     private final JobQueries jobs;
     private final ProcessQueries processes;
     private final Pruner pruner;
+    private final Scheduler scheduler;
     private final AtomicLong processId = new AtomicLong();
     private final AtomicLong lastHeartbeatNanos = new AtomicLong();
     /** Only the producer's thread claims: whether a queue was paused when it last looked, and when that was. */
     private boolean somePaused;
     private long pausesCheckedNanos = System.nanoTime() - PAUSE_CHECK_NANOS;
+    /**
+     * Jobs with a concurrency key are claimed by a statement of their own, run while the last one found a key with room,
+     * when a notification says such jobs may be claimable, and otherwise once a second.
+     */
+    private boolean limitedWaiting = true;
+    private long limitedCheckedNanos = System.nanoTime();
+    private volatile boolean limitedHinted;
+    private boolean limitedFirst;
     /** Since when every heartbeat has succeeded; -1 after a failure. Pruning others waits for a settled view. */
     private final AtomicLong healthySinceNanos = new AtomicLong(-1);
     private final AtomicInteger running = new AtomicInteger();
@@ -114,9 +130,11 @@ public final class Worker implements AutoCloseable {
             keep.put(JobState.DISCARDED, config.discardedRetention());
         }
         this.retention = new RetentionJanitor(dataSource, jobs, keep, logContext);
+        this.scheduler = new Scheduler(dataSource, schema, logContext);
         this.runner = new JobRunner(handlers, config.retryPolicy(), dataSource, jobs, completer, timeouts, this.listener, logContext);
         this.notifications = new NotificationListener(dataSource, schema.channel(),
-                queue -> config.claimsAllQueues() || config.queues().contains(queue), wake::wake, this::cancelRequested, logContext);
+                queue -> config.claimsAllQueues() || config.queues().contains(queue), wake::wake, this::cancelRequested,
+                () -> limitedHinted = true, logContext);
         this.producer = new Producer(slots, this::claim, this::dispatch, this::releaseUnheldClaims, this::mayClaim, wake, config.pollInterval(),
                 logContext);
     }
@@ -146,6 +164,7 @@ public final class Worker implements AutoCloseable {
         // The NOTIFY of a cancel can be missed (the listener reconnecting): look for cancels every heartbeat interval too.
         worker.schedule(worker::applyCancels, config.heartbeatInterval());
         worker.schedule(worker::promoteDueJobs, config.promoteInterval());
+        worker.schedule(worker.scheduler::tick, SCHEDULE_INTERVAL);
         worker.schedule(worker::pruneDeadProcesses, config.pruneInterval());
         worker.schedule(worker::sweepOrphans, config.orphanSweepInterval());
         worker.schedule(worker::pruneAbandonedProcesses, config.orphanSweepInterval());
@@ -284,7 +303,35 @@ public final class Worker implements AutoCloseable {
     }
 
     private List<ClaimedJob> claim(int limit) throws SQLException {
-        List<ClaimedJob> claimed = Sql.withConnection(dataSource, c -> {
+        // Jobs with and without a concurrency key take turns to claim first, so that a backlog of either cannot starve the
+        // other; priority orders the jobs within each.
+        limitedFirst = !limitedFirst;
+        List<ClaimedJob> claimed = new ArrayList<>(limitedFirst ? claimLimited(limit) : claimUnlimited(limit));
+        if (claimed.size() < limit) {
+            claimed.addAll(limitedFirst ? claimUnlimited(limit - claimed.size()) : claimLimited(limit - claimed.size()));
+        }
+        for (ClaimedJob job : claimed) {
+            listener.jobClaimed(job.queue(), job.handler(), Duration.ofMillis(job.waitedMs()));
+        }
+        return claimed;
+    }
+
+    /** Jobs with a concurrency key, when any may be waiting. */
+    private List<ClaimedJob> claimLimited(int limit) throws SQLException {
+        long now = System.nanoTime();
+        if (!limitedHinted && !limitedWaiting && now - limitedCheckedNanos < LIMITED_CHECK_NANOS) {
+            return List.of();
+        }
+        limitedHinted = false;
+        JobQueries.LimitedClaim result = Sql.inTransaction(dataSource,
+                c -> jobs.claimLimited(c, processId.get(), config.queues(), config.claimsAllQueues(), limit));
+        limitedWaiting = result.keysWithRoom();
+        limitedCheckedNanos = now;
+        return result.jobs();
+    }
+
+    private List<ClaimedJob> claimUnlimited(int limit) throws SQLException {
+        return Sql.withConnection(dataSource, c -> {
             // A worker of every queue claims by the index of all queues while none is paused, and skips the paused
             // ones queue by queue otherwise; it looks again at most once a second. (Either statement skips paused
             // queues: this only picks the faster one.)
@@ -294,10 +341,6 @@ public final class Worker implements AutoCloseable {
             }
             return jobs.claim(c, processId.get(), config.queues(), config.claimsAllQueues(), somePaused, limit);
         });
-        for (ClaimedJob job : claimed) {
-            listener.jobClaimed(job.queue(), job.handler(), Duration.ofMillis(job.waitedMs()));
-        }
-        return claimed;
     }
 
     private void dispatch(ClaimedJob job) {

@@ -160,6 +160,26 @@ class ClaimPlanTest {
         assertThat(claimedQueues(List.of("*"), true, true)).hasSize(10).containsOnly("backlog");
     }
 
+    /**
+     * Jobs with a concurrency key have a claim of their own, and the claims of the other jobs do not read them: a backlog
+     * held back by its limit, first in line, costs the other claims nothing.
+     */
+    @Test
+    void aBacklogHeldBackByItsLimitIsReadByNoClaimOfOtherJobs() throws Exception {
+        String limited = "INSERT INTO stevedore.jobs (queue, handler, state, run_at, concurrency_key, concurrency_limit) "
+                + "SELECT q, 'h', 'available', now() - interval '2 days', 'account:1', 1 FROM unnest('{mail,sms,backlog}'::text[]) q, "
+                + "generate_series(1, 30000)";
+        for (boolean all : new boolean[] {false, true}) {
+            List<String> queues = all ? List.of("*") : List.of("mail", "sms");
+            String plan = explainClaim(queues, all, false, limited);
+            assertThat(maxRowsRemoved(plan)).as(plan).isLessThan(100);
+            assertThat(plan).doesNotContain("Seq Scan on jobs");
+        }
+        String open = explainClaim(List.of("*"), true, true, limited);
+        assertThat(maxRowsRemoved(open)).as(open).isLessThan(100);
+        assertThat(claimedQueues(List.of("mail", "sms"), false, false, limited)).hasSize(10);
+    }
+
     private static String explainClaim(List<String> queues, boolean all, String... setup) throws Exception {
         return explainClaim(queues, all, false, setup);
     }

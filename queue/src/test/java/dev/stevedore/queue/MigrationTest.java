@@ -52,15 +52,25 @@ class MigrationTest {
             for (int i = 0; i < 30_000; i++) {
                 jobs.add(NewJob.of(i < 100 ? "q1" : i < 200 ? "q2" : "q0", "h").build());
             }
+            // And jobs of 200 concurrency keys.
+            for (int i = 0; i < 4_000; i++) {
+                jobs.add(NewJob.of("q3", "h").concurrency("account:" + i % 200, 1).build());
+            }
             queue.client.enqueueAll(jobs);
             queue.sql("UPDATE stevedore.jobs SET state = 'completed', finished_at = now() WHERE queue = 'q0' AND id % 3 = 0");
             queue.sql("UPDATE stevedore.jobs SET state = 'running', claimed_by = id % 50, claim_token = id WHERE queue = 'q0' AND id % 3 = 1 AND id < 10000");
             queue.sql("ANALYZE stevedore.jobs");
 
             Map<String, String> expectations = Map.ofEntries(
-                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND queue = 'q1' ORDER BY priority, run_at, id LIMIT 10", "jobs_claim_by_queue"),
-                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND queue = ANY('{q1,q2}') ORDER BY priority, run_at, id LIMIT 10", "using jobs_claim_by_queue"),
-                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' ORDER BY priority::integer, run_at, id LIMIT 10", "jobs_claim_any_queue"),
+                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND concurrency_key IS NULL AND queue = 'q1' "
+                            + "ORDER BY priority, run_at, id LIMIT 10", "jobs_claim_by_queue"),
+                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND concurrency_key IS NULL AND queue = ANY('{q1,q2}') "
+                            + "ORDER BY priority, run_at, id LIMIT 10", "using jobs_claim_by_queue"),
+                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND concurrency_key IS NULL "
+                            + "ORDER BY priority::integer, run_at, id LIMIT 10", "jobs_claim_any_queue"),
+                    Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'available' AND concurrency_key = 'account:1' "
+                            + "ORDER BY priority, run_at, id LIMIT 10", "jobs_limited_by_key"),
+                    Map.entry("SELECT count(*) FROM stevedore.jobs WHERE concurrency_key = 'account:1' AND state = 'running'", "jobs_running_by_key"),
                     Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'scheduled' AND run_at <= now() ORDER BY run_at LIMIT 100", "jobs_due"),
                     Map.entry("SELECT id FROM stevedore.jobs WHERE claimed_by = 7 AND state = 'running'", "jobs_claimed_by"),
                     Map.entry("SELECT id FROM stevedore.jobs WHERE state = 'completed' AND finished_at < now() - interval '1 day' LIMIT 100", "jobs_completed_at"));

@@ -40,7 +40,7 @@ final class QueueFixture implements AutoCloseable {
         QueueMigrator.migrate(dataSource, schema);
         this.client = new JobClient(dataSource, schema);
         this.pruner = new Pruner(dataSource, schema);
-        sql("TRUNCATE " + schema.name() + ".jobs, " + schema.name() + ".processes, " + schema.name() + ".queue_pauses");
+        sql("TRUNCATE " + schema.name() + ".jobs, " + schema.name() + ".processes, " + schema.name() + ".queue_pauses, " + schema.name() + ".schedules");
     }
 
     /** Fast settings for tests: 200 ms heartbeats, 1 s alive threshold. */

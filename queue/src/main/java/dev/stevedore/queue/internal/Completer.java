@@ -188,6 +188,31 @@ public final class Completer {
                 rejected(f, "failure");
             }
         }
+        wakeLimited(batch, written);
+    }
+
+    /**
+     * Jobs with a concurrency key that ended here freed a slot of their key: wake the workers of their queues, which
+     * claim the key's next jobs. Best effort: a worker also looks for such jobs every second.
+     */
+    private void wakeLimited(List<Outcome> batch, Set<Long>[] written) {
+        Set<String> queues = new java.util.HashSet<>();
+        for (Outcome o : batch) {
+            if (o.job().concurrencyKey() != null && (written[0].contains(o.job().id()) || written[1].contains(o.job().id()))) {
+                queues.add(o.job().queue());
+            }
+        }
+        if (queues.isEmpty()) {
+            return;
+        }
+        try {
+            Sql.withConnection(dataSource, c -> {
+                queries.notifyLimitedFreed(c, queues);
+                return null;
+            });
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("could not wake the workers of {} after jobs with a concurrency key ended: {}{}", queues, e.getMessage(), logContext);
+        }
     }
 
     private void rejected(Outcome o, String what) {

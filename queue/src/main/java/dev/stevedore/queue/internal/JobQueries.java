@@ -43,6 +43,11 @@ public final class JobQueries {
     private final String claimAnySql;
     private final String claimOpenQueuesSql;
     private final String anyPausedSql;
+    private final String limitedKeysSql;
+    private final String limitedKeysAnySql;
+    private final String limitedClaimSql;
+    private final String limitedClaimAnySql;
+    private final String limitedFreedSql;
     private final String outcomesSql;
     private final String checkpointSql;
     private final String promoteSql;
@@ -61,7 +66,8 @@ public final class JobQueries {
                     pruned_retry_limit = me.pruned_retry_limit, pruned_retry_backoff_ms = me.pruned_retry_backoff_ms
                 FROM next, me WHERE j.id = next.id
                 RETURNING j.id, j.queue, j.handler, j.args::text, j.attempts, j.max_attempts, j.prunes, j.timeout_ms,
-                          j.checkpoint::text, j.claim_token, greatest(0, (extract(epoch FROM now() - j.run_at) * 1000)::bigint)
+                          j.checkpoint::text, j.claim_token, greatest(0, (extract(epoch FROM now() - j.run_at) * 1000)::bigint),
+                          j.concurrency_key
                 """;
         // Key-share lock on the process row: a prune of this process waits for the claim, then sees its jobs.
         String me = """
@@ -73,7 +79,7 @@ public final class JobQueries {
         String single = me + """
                 next AS MATERIALIZED (
                     SELECT j.id FROM {schema}.jobs j
-                    WHERE j.state = 'available' {queueFilter} AND EXISTS (SELECT 1 FROM me)
+                    WHERE j.state = 'available' AND j.concurrency_key IS NULL {queueFilter} AND EXISTS (SELECT 1 FROM me)
                     ORDER BY {order}
                     LIMIT ?
                     FOR UPDATE SKIP LOCKED
@@ -97,7 +103,7 @@ public final class JobQueries {
                     SELECT c.id, c.priority, c.run_at FROM open_queues AS q
                     CROSS JOIN LATERAL (
                         SELECT j.id, j.priority, j.run_at FROM {schema}.jobs j
-                        WHERE j.state = 'available' AND j.queue = q.name AND EXISTS (SELECT 1 FROM me)
+                        WHERE j.state = 'available' AND j.concurrency_key IS NULL AND j.queue = q.name AND EXISTS (SELECT 1 FROM me)
                         ORDER BY j.priority, j.run_at, j.id
                         LIMIT ?
                         FOR UPDATE SKIP LOCKED
@@ -118,9 +124,9 @@ public final class JobQueries {
         this.claimOpenQueuesSql = schema.sql(me + """
                 open_queues AS MATERIALIZED (
                     WITH RECURSIVE waiting(name) AS (
-                        (SELECT queue FROM {schema}.jobs WHERE state = 'available' ORDER BY queue LIMIT 1)
+                        (SELECT queue FROM {schema}.jobs WHERE state = 'available' AND concurrency_key IS NULL ORDER BY queue LIMIT 1)
                         UNION ALL
-                        SELECT (SELECT j.queue FROM {schema}.jobs j WHERE j.state = 'available' AND j.queue > w.name
+                        SELECT (SELECT j.queue FROM {schema}.jobs j WHERE j.state = 'available' AND j.concurrency_key IS NULL AND j.queue > w.name
                                 ORDER BY j.queue LIMIT 1)
                         FROM waiting w WHERE w.name IS NOT NULL
                     )
@@ -128,6 +134,54 @@ public final class JobQueries {
                     WHERE w.name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses p WHERE p.queue = w.name)
                 ),
                 """ + byQueue + update);
+        // Jobs with a concurrency key: a transaction of two statements. The first finds the keys whose next jobs may start
+        // (by its snapshot, a hint only) and try-locks each for the transaction; every claim of a key's jobs holds that
+        // lock until it commits. The second statement's snapshot is taken after the locks, so it sees every claim of
+        // those keys that committed, counts their running jobs, and claims only the room left under the limit: two
+        // workers can never both fill the last slot. A key locked by another claim is skipped, not waited for.
+        String open = "AND NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses p WHERE p.queue = %1$s.queue)";
+        String running = "(SELECT count(*) FROM {schema}.jobs r WHERE r.concurrency_key = %1$s AND r.state = 'running')";
+        String limitedKeys = """
+                SELECT k.key, pg_try_advisory_xact_lock(hashtext('{schema}.concurrency_key'), hashtext(k.key))
+                FROM (
+                    SELECT DISTINCT c.concurrency_key AS key FROM (
+                        SELECT j.concurrency_key FROM {schema}.jobs j
+                        WHERE j.state = 'available' AND j.concurrency_key IS NOT NULL {queueFilter} %s
+                          AND %s < j.concurrency_limit
+                        ORDER BY j.priority, j.run_at, j.id
+                        LIMIT ?
+                    ) c
+                ) k
+                """.formatted(open.formatted("j"), running.formatted("j.concurrency_key"));
+        this.limitedKeysSql = schema.sql(limitedKeys.replace("{queueFilter}", "AND j.queue = ANY(?::text[])"));
+        this.limitedKeysAnySql = schema.sql(limitedKeys.replace("{queueFilter}", ""));
+        // The key's room is the limit of its next job less its running jobs.
+        String limitedClaim = me + """
+                keys AS (SELECT unnest(?::text[]) AS key),
+                candidates AS (
+                    SELECT c.id, c.priority, c.run_at FROM keys k
+                    CROSS JOIN LATERAL (
+                        SELECT greatest(0, h.concurrency_limit - %s) AS room FROM {schema}.jobs h
+                        WHERE h.state = 'available' AND h.concurrency_key = k.key {queueFilter:h} %s
+                        ORDER BY h.priority, h.run_at, h.id
+                        LIMIT 1
+                    ) head
+                    CROSS JOIN LATERAL (
+                        SELECT j.id, j.priority, j.run_at FROM {schema}.jobs j
+                        WHERE j.state = 'available' AND j.concurrency_key = k.key {queueFilter:j} %s AND EXISTS (SELECT 1 FROM me)
+                        ORDER BY j.priority, j.run_at, j.id
+                        LIMIT head.room
+                        FOR UPDATE SKIP LOCKED
+                    ) c
+                ),
+                next AS MATERIALIZED (
+                    SELECT id FROM candidates ORDER BY priority, run_at, id LIMIT ?
+                )
+                """.formatted(running.formatted("k.key"), open.formatted("h"), open.formatted("j")) + update;
+        this.limitedClaimSql = schema.sql(limitedClaim.replace("{queueFilter:h}", "AND h.queue = ANY(?::text[])")
+                .replace("{queueFilter:j}", "AND j.queue = ANY(?::text[])"));
+        this.limitedClaimAnySql = schema.sql(limitedClaim.replace("{queueFilter:h}", "").replace("{queueFilter:j}", ""));
+        this.limitedFreedSql = schema.sql("SELECT pg_notify(?, '" + NotificationListener.LIMITED + "' || q) FROM unnest(?::text[]) AS q");
         this.anyPausedSql = schema.sql("SELECT EXISTS (SELECT 1 FROM {schema}.queue_pauses)");
         // Completions and failures of a batch in one statement (autocommit), each fenced by its claim token. Each
         // job's row is found by primary key, one lookup per outcome, and written by ctid: a plan chosen from the
@@ -182,10 +236,11 @@ public final class JobQueries {
                     UPDATE {schema}.jobs SET state = 'available' WHERE ctid = ANY (ARRAY (
                         SELECT ctid FROM {schema}.jobs WHERE state = 'scheduled' AND run_at <= now()
                         ORDER BY run_at LIMIT 5000 FOR UPDATE SKIP LOCKED))
-                    RETURNING queue
+                    RETURNING queue, concurrency_key IS NOT NULL AS limited
                 )
-                SELECT q.queue, pg_notify(?, q.queue) FROM (SELECT DISTINCT queue FROM promoted) q
-                """);
+                SELECT q.queue, pg_notify(?, CASE WHEN q.limited THEN '%s' ELSE '' END || q.queue)
+                FROM (SELECT DISTINCT queue, limited FROM promoted) q
+                """.formatted(NotificationListener.LIMITED));
         // Jobs the database says this process holds but it is not running: a claim that committed while its
         // reply was lost. Back to available, the attempt of that claim not charged.
         this.releaseUnheldSql = schema.sql("""
@@ -235,16 +290,71 @@ public final class JobQueries {
     public List<ClaimedJob> claim(Connection c, long processId, List<String> queues, boolean allQueues, boolean somePaused, int limit)
             throws SQLException {
         try (PreparedStatement ps = claimStatement(c, "", processId, queues, allQueues, somePaused, limit)) {
-            List<ClaimedJob> jobs = new ArrayList<>(limit);
+            return claimed(ps, limit);
+        }
+    }
+
+    /** What a claim of jobs with a concurrency key found: the jobs, and whether any key had room (by its first look). */
+    public record LimitedClaim(List<ClaimedJob> jobs, boolean keysWithRoom) {}
+
+    /**
+     * Claims up to {@code limit} jobs with a concurrency key, never more per key than its limit allows across all workers.
+     * Must run in a transaction ({@link Sql#inTransaction}): the key locks taken here hold until it commits.
+     */
+    public LimitedClaim claimLimited(Connection c, long processId, List<String> queues, boolean allQueues, int limit) throws SQLException {
+        List<String> keys = new ArrayList<>();
+        boolean keysWithRoom = false;
+        try (PreparedStatement ps = c.prepareStatement(allQueues ? limitedKeysAnySql : limitedKeysSql)) {
+            int i = 1;
+            if (!allQueues) {
+                ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
+            }
+            ps.setInt(i, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long timeoutMs = rs.getLong(8);
-                    Long timeout = rs.wasNull() ? null : timeoutMs;
-                    jobs.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            rs.getInt(6), rs.getInt(7), timeout, rs.getString(9), rs.getLong(10), rs.getLong(11)));
+                    keysWithRoom = true;
+                    if (rs.getBoolean(2)) {
+                        keys.add(rs.getString(1));
+                    }
                 }
             }
-            return jobs;
+        }
+        if (keys.isEmpty()) {
+            return new LimitedClaim(List.of(), keysWithRoom);
+        }
+        try (PreparedStatement ps = c.prepareStatement(allQueues ? limitedClaimAnySql : limitedClaimSql)) {
+            int i = 1;
+            ps.setLong(i++, processId);
+            ps.setArray(i++, Sql.texts(c, keys.toArray(String[]::new)));
+            if (!allQueues) {
+                java.sql.Array names = Sql.texts(c, queues.toArray(String[]::new));
+                ps.setArray(i++, names);
+                ps.setArray(i++, names);
+            }
+            ps.setInt(i, limit);
+            return new LimitedClaim(claimed(ps, limit), true);
+        }
+    }
+
+    private static List<ClaimedJob> claimed(PreparedStatement ps, int limit) throws SQLException {
+        List<ClaimedJob> jobs = new ArrayList<>(limit);
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long timeoutMs = rs.getLong(8);
+                Long timeout = rs.wasNull() ? null : timeoutMs;
+                jobs.add(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                        rs.getInt(6), rs.getInt(7), timeout, rs.getString(9), rs.getLong(10), rs.getLong(11), rs.getString(12)));
+            }
+        }
+        return jobs;
+    }
+
+    /** Wakes the workers of these queues to claim jobs with a concurrency key: running ones of theirs ended. */
+    public void notifyLimitedFreed(Connection c, Set<String> queues) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(limitedFreedSql)) {
+            ps.setString(1, schema.channel());
+            ps.setArray(2, Sql.texts(c, queues.toArray(String[]::new)));
+            ps.executeQuery().close();
         }
     }
 

@@ -19,6 +19,11 @@ public final class NotificationListener {
 
     /** The payload of a cancel of running jobs (QueueAdmin's): no queue name can hold '!'. */
     public static final String CANCEL = "!cancel";
+    /**
+     * Before a queue's name: jobs with a concurrency key became available, or a running one ended and freed its slot;
+     * they are claimed by a statement of their own. No queue name can hold '~'.
+     */
+    public static final String LIMITED = "~";
 
     private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
 
@@ -27,18 +32,23 @@ public final class NotificationListener {
     private final Predicate<String> interested;
     private final Runnable wake;
     private final Runnable cancelRequested;
+    private final Runnable limitedJobs;
     private final String logContext;
     private final Thread thread;
     private volatile boolean running = true;
 
-    /** {@code cancelRequested} hears that a cancel of running jobs was asked for ({@link #CANCEL}); it must not block. */
+    /**
+     * {@code cancelRequested} hears that a cancel of running jobs was asked for ({@link #CANCEL}), {@code limitedJobs} that jobs
+     * with a concurrency key may be claimable in a queue of interest ({@link #LIMITED}); neither may block.
+     */
     public NotificationListener(DataSource dataSource, String channel, Predicate<String> interested, Runnable wake, Runnable cancelRequested,
-                                String logContext) {
+                                Runnable limitedJobs, String logContext) {
         this.dataSource = dataSource;
         this.channel = channel;
         this.interested = interested;
         this.wake = wake;
         this.cancelRequested = cancelRequested;
+        this.limitedJobs = limitedJobs;
         this.logContext = logContext;
         this.thread = new Thread(this::run, "stevedore-listener");
         this.thread.setDaemon(true);
@@ -73,9 +83,16 @@ public final class NotificationListener {
                         }
                         boolean woken = false;
                         for (PGNotification n : notifications) {
-                            if (CANCEL.equals(n.getParameter())) {
+                            String payload = n.getParameter();
+                            if (CANCEL.equals(payload)) {
                                 cancelRequested.run();
-                            } else if (!woken && interested.test(n.getParameter())) {
+                            } else if (payload.startsWith(LIMITED)) {
+                                if (interested.test(payload.substring(LIMITED.length()))) {
+                                    limitedJobs.run();
+                                    wake.run();
+                                    woken = true;
+                                }
+                            } else if (!woken && interested.test(payload)) {
                                 wake.run();
                                 woken = true;
                             }
