@@ -46,7 +46,7 @@ class KustomizeTest {
     }
 
     @Test
-    void theExamplesRenderAPoolAPoolWithBoundedRetryASecretAndAScaledObject() {
+    void theExamplesRenderAPoolWithSchedulesAPoolWithBoundedRetryASecretAndAScaledObject() {
         List<HasMetadata> objects = kustomize("deploy/examples");
         assertThat(objects).extracting(o -> o.getKind() + "/" + o.getMetadata().getName()).containsExactlyInAnyOrder(
                 "Namespace/team-a", "Secret/queue-db", "JobWorkerPool/mailers", "JobWorkerPool/imports", "ScaledObject/mailers",
@@ -58,6 +58,10 @@ class KustomizeTest {
                 .filter(o -> o.getMetadata().getName().equals("imports")).findFirst().orElseThrow();
         assertThat(bounded.<String>get("spec", "prunedJobs", "retryPolicy")).isEqualTo("Bounded");
         assertThat(bounded.<Integer>get("spec", "prunedJobs", "retryLimit")).isEqualTo(1);
+        GenericKubernetesResource mailers = (GenericKubernetesResource) objects.stream()
+                .filter(o -> o.getMetadata().getName().equals("mailers") && o.getKind().equals("JobWorkerPool")).findFirst().orElseThrow();
+        assertThat(mailers.<String>get("spec", "schedules", 0, "cron")).isEqualTo("0 8 * * MON");
+        assertThat(mailers.<String>get("spec", "schedules", 0, "args", "period")).isEqualTo("week");
         GenericKubernetesResource scaled = (GenericKubernetesResource) objects.stream().filter(o -> o.getKind().equals("ScaledObject"))
                 .findFirst().orElseThrow();
         assertThat(scaled.<String>get("spec", "scaleTargetRef", "kind")).isEqualTo("JobWorkerPool");

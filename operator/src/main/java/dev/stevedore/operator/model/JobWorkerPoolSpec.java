@@ -74,6 +74,9 @@ public class JobWorkerPoolSpec {
     @JsonPropertyDescription("Overrides for the worker Pods.")
     private PodTemplateOverrides template = new PodTemplateOverrides();
 
+    @JsonPropertyDescription("Recurring jobs the operator keeps in the queue database: one removed here is deleted there.")
+    private List<ScheduleSpec> schedules = List.of();
+
     public String getImage() {
         return image;
     }
@@ -184,5 +187,13 @@ public class JobWorkerPoolSpec {
 
     public void setTemplate(PodTemplateOverrides template) {
         this.template = template;
+    }
+
+    public List<ScheduleSpec> getSchedules() {
+        return schedules;
+    }
+
+    public void setSchedules(List<ScheduleSpec> schedules) {
+        this.schedules = schedules;
     }
 }

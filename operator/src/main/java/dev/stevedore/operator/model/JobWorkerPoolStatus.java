@@ -18,7 +18,78 @@ public class JobWorkerPoolStatus {
     private Integer aliveProcesses;
     private Long prunedTotal;
     private List<PruneRecord> recentPrunes = new ArrayList<>();
+    private List<ScheduleState> schedules = new ArrayList<>();
     private List<Condition> conditions = new ArrayList<>();
+
+    /** One schedule of the spec as the queue database holds it: its last and next run, or why it was not applied. */
+    public static class ScheduleState {
+        private String name;
+        private String nextRunAt;
+        private String lastRunAt;
+        private Long lastJobId;
+        private String lastJobState;
+        private String error;
+
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+
+        public String getNextRunAt() {
+            return nextRunAt;
+        }
+
+        public void setNextRunAt(String nextRunAt) {
+            this.nextRunAt = nextRunAt;
+        }
+
+        public String getLastRunAt() {
+            return lastRunAt;
+        }
+
+        public void setLastRunAt(String lastRunAt) {
+            this.lastRunAt = lastRunAt;
+        }
+
+        public Long getLastJobId() {
+            return lastJobId;
+        }
+
+        public void setLastJobId(Long lastJobId) {
+            this.lastJobId = lastJobId;
+        }
+
+        public String getLastJobState() {
+            return lastJobState;
+        }
+
+        public void setLastJobState(String lastJobState) {
+            this.lastJobState = lastJobState;
+        }
+
+        public String getError() {
+            return error;
+        }
+
+        public void setError(String error) {
+            this.error = error;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ScheduleState s && java.util.Objects.equals(name, s.name) && java.util.Objects.equals(nextRunAt, s.nextRunAt)
+                    && java.util.Objects.equals(lastRunAt, s.lastRunAt) && java.util.Objects.equals(lastJobId, s.lastJobId)
+                    && java.util.Objects.equals(lastJobState, s.lastJobState) && java.util.Objects.equals(error, s.error);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, nextRunAt, lastRunAt, lastJobId, lastJobState, error);
+        }
+    }
 
     /** One prune: which Pod, why, and the jobs that were failed or retried. */
     public static class PruneRecord {
@@ -140,5 +211,13 @@ public class JobWorkerPoolStatus {
 
     public void setConditions(List<Condition> conditions) {
         this.conditions = conditions;
+    }
+
+    public List<ScheduleState> getSchedules() {
+        return schedules;
+    }
+
+    public void setSchedules(List<ScheduleState> schedules) {
+        this.schedules = schedules;
     }
 }

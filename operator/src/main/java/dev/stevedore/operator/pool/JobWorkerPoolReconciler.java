@@ -10,6 +10,9 @@ import dev.stevedore.queue.QueueException;
 import dev.stevedore.queue.QueuePause;
 import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.queue.QueueStats;
+import dev.stevedore.queue.Schedule;
+import dev.stevedore.queue.ScheduleView;
+import dev.stevedore.queue.Schedules;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -27,6 +30,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -92,8 +96,17 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
     @Override
     public UpdateControl<JobWorkerPool> reconcile(JobWorkerPool pool, Context<JobWorkerPool> context) {
         metrics.counter("stevedore.operator.reconciles").increment();
+        if (pool.getSpec() == null) {
+            // Nothing to build from; the schema cannot require spec itself. Reported like any invalid pool.
+            List<String> problems = List.of("spec: missing; a JobWorkerPool needs at least spec.image and spec.database.secretName");
+            reportInvalid(pool, problems, context.getClient());
+            writeStatus(pool, PoolStatus.build(pool, context.getSecondaryResource(Deployment.class), problems, PoolStatus.Workers.unknown(),
+                    List.of()), context);
+            return UpdateControl.<JobWorkerPool>noUpdate().rescheduleAfter(RECHECK_INVALID);
+        }
         String poolName = poolName(pool);
-        List<String> problems = new ArrayList<>(PoolSettings.of(pool.getSpec()).problems());
+        PoolSettings settings = PoolSettings.of(pool.getSpec());
+        List<String> problems = new ArrayList<>(settings.problems());
         // Read once per reconcile: checked here, then used for the database connection.
         Secret secret = null;
         try {
@@ -105,6 +118,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         Optional<Deployment> deployment;
         PoolStatus.Workers workers = PoolStatus.Workers.unknown();
         Duration recheck = RECHECK_INVALID;
+        List<JobWorkerPoolStatus.ScheduleState> schedules = pool.getStatus() == null ? List.of() : pool.getStatus().getSchedules();
         if (problems.isEmpty()) {
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
             deployment = context.getSecondaryResource(Deployment.class);
@@ -114,7 +128,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
                 workers = new PoolStatus.Workers(true, "the queue database answers", round.aliveProcesses(), records(round));
                 // Read at least every third of an alive threshold: a worker starting now is seen in time, and the
                 // reads are close enough together to tell a settled database from one that was away in between.
-                Duration cadence = PoolSettings.of(pool.getSpec()).aliveThreshold().dividedBy(3);
+                Duration cadence = settings.aliveThreshold().dividedBy(3);
                 recheck = round.recheckAt() == null ? clamp(cadence)
                         : clamp(min(cadence, Duration.between(started, round.recheckAt()).plus(Duration.ofMillis(100))));
             } catch (QueueException | DatabaseConnections.Unresolvable e) {
@@ -128,28 +142,38 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
             deployment = context.getSecondaryResource(Deployment.class);
             reportInvalid(pool, problems, context.getClient());
         }
-        JobWorkerPoolStatus status = PoolStatus.build(pool, deployment, problems, workers);
+        if (workers.databaseReachable()) {
+            schedules = syncSchedules(pool, context.getClient(), secret, settings.schedules(), schedules);
+            deleteSchedulesOfDeletedPools(pool, secret, context);
+        }
+        JobWorkerPoolStatus status = PoolStatus.build(pool, deployment, problems, workers, schedules);
         int desired = pool.getSpec().getReplicas() == null ? 1 : pool.getSpec().getReplicas();
         // The database is reported only when it was read: an invalid spec says nothing about it.
         Boolean reachable = workers.databaseMessage() == null ? null : workers.databaseReachable();
         poolMetrics.record(poolName, desired, status.getReadyReplicas(), workers.aliveProcesses(), reachable);
-        if (!sameStatus(pool.getStatus(), status)) {
-            JobWorkerPool patch = new JobWorkerPool();
-            patch.getMetadata().setName(pool.getMetadata().getName());
-            patch.getMetadata().setNamespace(pool.getMetadata().getNamespace());
-            patch.setStatus(status);
-            // The status accumulates (prunedTotal, recentPrunes), so the next reconcile must start from this one. A plain
-            // patchStatus does not wait for the informer: a reconcile right after it (the killed worker's Pod changes
-            // several times in a second) read the old status and wrote the prune away. This write returns once the
-            // cache holds its result. (On a conflict, JOSDK applies the same status to the newer object.)
-            PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(pool, patch, context);
-        }
+        writeStatus(pool, status, context);
         if (workers.databaseReachable()) {
             // After the status: the depth read must never delay a prune's record.
             recordQueueDepths(pool, secret);
         }
         // Heartbeats age without any event: look again when the next verdict is due.
         return UpdateControl.<JobWorkerPool>noUpdate().rescheduleAfter(recheck);
+    }
+
+    /** Writes the status if it changed. */
+    private static void writeStatus(JobWorkerPool pool, JobWorkerPoolStatus status, Context<JobWorkerPool> context) {
+        if (sameStatus(pool.getStatus(), status)) {
+            return;
+        }
+        JobWorkerPool patch = new JobWorkerPool();
+        patch.getMetadata().setName(pool.getMetadata().getName());
+        patch.getMetadata().setNamespace(pool.getMetadata().getNamespace());
+        patch.setStatus(status);
+        // The status accumulates (prunedTotal, recentPrunes), so the next reconcile must start from this one. A plain
+        // patchStatus does not wait for the informer: a reconcile right after it (the killed worker's Pod changes
+        // several times in a second) read the old status and wrote the prune away. This write returns once the
+        // cache holds its result. (On a conflict, JOSDK applies the same status to the newer object.)
+        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(pool, patch, context);
     }
 
     /**
@@ -177,6 +201,83 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         } catch (RuntimeException e) {
             LOG.debugf("pool %s: queue depth not read: %s", poolName, Errors.rootMessage(e));
         }
+    }
+
+    /**
+     * Makes the pool's schedules in the queue database those of its spec (one removed from the spec is deleted there), and
+     * reads back each one's last and next run for the status. A name another declares is not taken: its entry says so,
+     * with a Warning event the first time.
+     */
+    private List<JobWorkerPoolStatus.ScheduleState> syncSchedules(JobWorkerPool pool, KubernetesClient client, Secret secret,
+                                                                  List<Schedule> wanted, List<JobWorkerPoolStatus.ScheduleState> previous) {
+        if (wanted.isEmpty() && previous.isEmpty()) {
+            return List.of();
+        }
+        String poolName = poolName(pool);
+        Map<String, String> previousErrors = new HashMap<>();
+        previous.forEach(p -> previousErrors.put(p.getName(), p.getError()));
+        List<JobWorkerPoolStatus.ScheduleState> states = new ArrayList<>();
+        Schedules.PoolSync sync;
+        try {
+            DataSource dataSource = databases.forPool(pool, secret).dataSource();
+            sync = new Schedules(dataSource, new QueueSchema(pool.getSpec().getDatabase().getSchema())).syncPool(poolName, wanted);
+        } catch (QueueException | DatabaseConnections.Unresolvable e) {
+            String error = "not written to the queue database: " + Errors.rootMessage(e);
+            LOG.warnf("pool %s: schedules %s", poolName, error);
+            for (Schedule s : wanted) {
+                states.add(scheduleState(s.name(), null, error));
+            }
+            return states;
+        }
+        for (String name : sync.deleted()) {
+            LOG.infof("pool %s: schedule %s deleted, it left the spec", poolName, name);
+            Events.emit(client, pool, "Normal", "ScheduleDeleted", "schedule " + name + " left spec.schedules and was deleted");
+        }
+        Map<String, ScheduleView> views = sync.schedules().stream().collect(Collectors.toMap(v -> v.schedule().name(), v -> v));
+        Map<String, Schedules.Conflict> conflicts = sync.conflicts().stream().collect(Collectors.toMap(Schedules.Conflict::name, c -> c));
+        for (Schedule s : wanted) {
+            Schedules.Conflict conflict = conflicts.get(s.name());
+            String error = conflict == null ? null : "the name is taken by " + conflict.declaredBy() + ": rename this schedule, or delete the other";
+            if (error != null && !error.equals(previousErrors.get(s.name()))) {
+                Events.warning(client, pool, "ScheduleConflict", "spec.schedules '" + s.name() + "': " + error);
+            }
+            states.add(scheduleState(s.name(), views.get(s.name()), error));
+        }
+        return states;
+    }
+
+    /**
+     * Pools keep no finalizer, so a deleted pool's schedules are deleted here: those of a pool in a namespace this operator
+     * watches that its cache no longer holds (the cache held every pool before its schedules were written).
+     */
+    private void deleteSchedulesOfDeletedPools(JobWorkerPool pool, Secret secret, Context<JobWorkerPool> context) {
+        Set<String> watched = context.getControllerConfiguration().getEffectiveNamespaces();
+        boolean all = watched.contains(Constants.WATCH_ALL_NAMESPACES);
+        Set<String> live = context.getPrimaryCache().list().map(JobWorkerPoolReconciler::poolName).collect(Collectors.toSet());
+        try {
+            DataSource dataSource = databases.forPool(pool, secret).dataSource();
+            Map<String, List<String>> deleted = new Schedules(dataSource, new QueueSchema(pool.getSpec().getDatabase().getSchema()))
+                    .deletePoolsGone(owner -> {
+                        String namespace = owner.substring(0, Math.max(0, owner.indexOf('/')));
+                        return (all || watched.contains(namespace)) && !live.contains(owner);
+                    });
+            deleted.forEach((owner, names) -> LOG.infof("deleted schedules %s of JobWorkerPool %s, which no longer exists", names, owner));
+        } catch (QueueException | DatabaseConnections.Unresolvable e) {
+            LOG.debugf("pool %s: schedules of deleted pools not looked for: %s", poolName(pool), Errors.rootMessage(e));
+        }
+    }
+
+    private static JobWorkerPoolStatus.ScheduleState scheduleState(String name, ScheduleView view, String error) {
+        JobWorkerPoolStatus.ScheduleState state = new JobWorkerPoolStatus.ScheduleState();
+        state.setName(name);
+        state.setError(error);
+        if (view != null) {
+            state.setNextRunAt(view.nextRunAt().toString());
+            state.setLastRunAt(view.lastRunAt() == null ? null : view.lastRunAt().toString());
+            state.setLastJobId(view.lastJobId());
+            state.setLastJobState(view.lastJobState() == null ? null : view.lastJobState().dbName());
+        }
+        return state;
     }
 
     private PoolPruning.Round pruneDeadWorkers(JobWorkerPool pool, Context<JobWorkerPool> context, Secret secret) {
@@ -297,7 +398,8 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
                 && Objects.equals(a.getReplicas(), b.getReplicas())
                 && Objects.equals(a.getReadyReplicas(), b.getReadyReplicas())
                 && Objects.equals(a.getSelector(), b.getSelector())
-                && Objects.equals(a.getConditions(), b.getConditions());
+                && Objects.equals(a.getConditions(), b.getConditions())
+                && Objects.equals(a.getSchedules(), b.getSchedules());
     }
 
     /** Kubernetes Events about a pool. */

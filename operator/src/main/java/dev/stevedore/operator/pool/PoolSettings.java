@@ -5,8 +5,13 @@ import dev.stevedore.operator.model.PrunedJobsSpec;
 import dev.stevedore.operator.model.RetentionSpec;
 import dev.stevedore.queue.Durations;
 import java.time.Duration;
+import dev.stevedore.operator.model.ScheduleSpec;
+import dev.stevedore.queue.NewJob;
+import dev.stevedore.queue.Schedule;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A pool's spec read into typed values, with the checks the CRD schema cannot express. Problems are
@@ -14,7 +19,7 @@ import java.util.List;
  */
 public record PoolSettings(Duration shutdownTimeout, Duration drainTimeout, Duration heartbeatInterval, Duration aliveThreshold,
                            int prunedRetryLimit, Duration prunedRetryBackoff, Duration completedRetention, Duration failedRetention,
-                           Duration discardedRetention, List<String> problems) {
+                           Duration discardedRetention, List<Schedule> schedules, List<String> problems) {
 
     /** Added to drain + shutdown for the JVM to exit and the kubelet to notice. */
     public static final Duration GRACE_MARGIN = Duration.ofSeconds(10);
@@ -57,7 +62,48 @@ public record PoolSettings(Duration shutdownTimeout, Duration drainTimeout, Dura
                 problems.add("spec.queues: '*' already means every queue; give it alone");
             }
         }
-        return new PoolSettings(shutdown, drain, heartbeat, alive, limit, backoff, completed, failed, discarded, List.copyOf(problems));
+        List<Schedule> schedules = schedules(spec.getSchedules(), problems);
+        return new PoolSettings(shutdown, drain, heartbeat, alive, limit, backoff, completed, failed, discarded, schedules, List.copyOf(problems));
+    }
+
+    /** The schedules of the spec, each checked as the queue would check it; a problem names the entry and its field. */
+    private static List<Schedule> schedules(List<ScheduleSpec> specs, List<String> problems) {
+        List<Schedule> schedules = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; specs != null && i < specs.size(); i++) {
+            ScheduleSpec s = specs.get(i);
+            String field = "spec.schedules[" + i + "]";
+            if (s.getName() != null && !names.add(s.getName())) {
+                problems.add(field + ".name: '" + s.getName() + "' is used twice; give each schedule its own name");
+                continue;
+            }
+            try {
+                Schedule.Builder b = Schedule.of(s.getName(), s.getCron(), s.getQueue(), s.getHandler())
+                        .timeZone(s.getTimeZone() == null ? "UTC" : s.getTimeZone())
+                        .args(args(s, field))
+                        .priority(s.getPriority() == null ? 0 : s.getPriority())
+                        .maxAttempts(s.getMaxAttempts() == null ? NewJob.DEFAULT_MAX_ATTEMPTS : s.getMaxAttempts())
+                        .missed(s.getMissed() == ScheduleSpec.Missed.RunOnce ? Schedule.Missed.RUN_ONCE : Schedule.Missed.SKIP);
+                if (s.getTimeout() != null) {
+                    b.timeout(Durations.parse(s.getTimeout(), field + ".timeout"));
+                }
+                schedules.add(b.build());
+            } catch (IllegalArgumentException e) {
+                problems.add(field + ": " + e.getMessage());
+            }
+        }
+        return List.copyOf(schedules);
+    }
+
+    /** The args as JSON text: a JSON object, or none. */
+    private static String args(ScheduleSpec s, String field) {
+        if (s.getArgs() == null || s.getArgs().isNull()) {
+            return "{}";
+        }
+        if (!s.getArgs().isObject()) {
+            throw new IllegalArgumentException("args must be a JSON object such as {\"kind\": \"sales\"}, got " + s.getArgs().getNodeType());
+        }
+        return s.getArgs().toString();
     }
 
     /** Drain (preStop), then the shutdown timeout after SIGTERM, plus a margin: the kubelet never kills a worker inside its budget. */

@@ -32,12 +32,13 @@ public final class PoolStatus {
 
     public static final int RECENT_PRUNES = 10;
 
-    public static JobWorkerPoolStatus build(JobWorkerPool pool, Optional<Deployment> deployment, List<String> problems, Workers workers) {
+    public static JobWorkerPoolStatus build(JobWorkerPool pool, Optional<Deployment> deployment, List<String> problems, Workers workers,
+                                            List<JobWorkerPoolStatus.ScheduleState> schedules) {
         JobWorkerPoolStatus previous = pool.getStatus() == null ? new JobWorkerPoolStatus() : pool.getStatus();
         JobWorkerPoolStatus status = new JobWorkerPoolStatus();
         status.setObservedGeneration(pool.getMetadata().getGeneration());
         status.setSelector(PoolLabels.selectorString(pool));
-        int wanted = pool.getSpec().getReplicas() == null ? 1 : pool.getSpec().getReplicas();
+        int wanted = pool.getSpec() == null || pool.getSpec().getReplicas() == null ? 1 : pool.getSpec().getReplicas();
         var ds = deployment.map(Deployment::getStatus);
         int replicas = ds.map(s -> s.getReplicas()).orElse(0);
         int ready = ds.map(s -> s.getReadyReplicas()).map(Integer::intValue).orElse(0);
@@ -52,6 +53,7 @@ public final class PoolStatus {
         List<JobWorkerPoolStatus.PruneRecord> recent = new ArrayList<>(workers.newPrunes());
         recent.addAll(previous.getRecentPrunes() == null ? List.of() : previous.getRecentPrunes());
         status.setRecentPrunes(new ArrayList<>(recent.subList(0, Math.min(RECENT_PRUNES, recent.size()))));
+        status.setSchedules(new ArrayList<>(schedules));
 
         List<Condition> conditions = new ArrayList<>();
         if (!problems.isEmpty()) {

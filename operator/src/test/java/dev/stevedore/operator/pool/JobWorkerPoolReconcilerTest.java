@@ -238,6 +238,23 @@ class JobWorkerPoolReconcilerTest {
                 client.resources(JobWorkerPool.class).inNamespace(NS).withName("misconfigured").get(), PoolStatus.DEGRADED).getStatus()));
     }
 
+    /** A pool applied without a spec is reported like any invalid pool, and the operator keeps going. */
+    @Test
+    void aPoolWithoutASpecIsReportedNotCrashedOn() {
+        JobWorkerPool empty = new JobWorkerPool();
+        empty.getMetadata().setName("no-spec");
+        empty.getMetadata().setNamespace(NS);
+        client.resource(empty).create();
+
+        JobWorkerPool reported = await().atMost(Duration.ofSeconds(30)).until(
+                () -> client.resources(JobWorkerPool.class).inNamespace(NS).withName("no-spec").get(),
+                p -> p.getStatus() != null && condition(p, PoolStatus.DEGRADED) != null);
+        Condition degraded = condition(reported, PoolStatus.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getMessage()).isEqualTo("spec: missing; a JobWorkerPool needs at least spec.image and spec.database.secretName");
+        assertThat(client.apps().deployments().inNamespace(NS).withName("no-spec").get()).isNull();
+    }
+
     /** Runs the real kubectl against the test API server; returns its output. */
     private static String kubectl(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(dev.stevedore.testkit.kube.KubeBinaries.pinned().binary("kubectl").toString(),
