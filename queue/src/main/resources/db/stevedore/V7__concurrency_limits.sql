@@ -1,10 +1,14 @@
 -- Concurrency limits. A job may name a concurrency key and a limit: it starts only while fewer than `limit` jobs of its
 -- key run, counting every worker. The count is of running jobs, never a counter kept beside them, so whatever ends a
 -- run (completion, failure, prune, release, cancel) frees its slot in the same write.
+-- The checks are NOT VALID: every existing row has neither column, and validating would read the whole table under the
+-- migration's exclusive lock. They hold for every row written from now on all the same.
 ALTER TABLE jobs
-    ADD COLUMN concurrency_key   text    CHECK (length(concurrency_key) BETWEEN 1 AND 200),
-    ADD COLUMN concurrency_limit integer CHECK (concurrency_limit > 0),
-    ADD CHECK ((concurrency_key IS NULL) = (concurrency_limit IS NULL));
+    ADD COLUMN concurrency_key   text,
+    ADD COLUMN concurrency_limit integer,
+    ADD CONSTRAINT jobs_concurrency_key_length CHECK (length(concurrency_key) BETWEEN 1 AND 200) NOT VALID,
+    ADD CONSTRAINT jobs_concurrency_limit_positive CHECK (concurrency_limit > 0) NOT VALID,
+    ADD CONSTRAINT jobs_concurrency_key_and_limit CHECK ((concurrency_key IS NULL) = (concurrency_limit IS NULL)) NOT VALID;
 
 -- Jobs with a key are claimed by their own statement (under a lock of the key), so the claim indexes of the rest leave
 -- them out: a backlog held back by its limit is never walked by the claims of other jobs. Each index is built under a

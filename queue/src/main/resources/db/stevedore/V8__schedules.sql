@@ -26,9 +26,9 @@ CREATE TABLE schedules (
 CREATE INDEX schedules_due ON schedules (next_run_at);
 CREATE INDEX schedules_pool ON schedules (pool) WHERE pool IS NOT NULL;
 
--- The run a job was enqueued for.
+-- The run a job was enqueued for. NOT VALID as in V7: existing rows have neither column.
 ALTER TABLE jobs
     ADD COLUMN schedule_name text,
     ADD COLUMN scheduled_for timestamptz,
-    ADD CHECK ((schedule_name IS NULL) = (scheduled_for IS NULL));
+    ADD CONSTRAINT jobs_schedule_run_complete CHECK ((schedule_name IS NULL) = (scheduled_for IS NULL)) NOT VALID;
 CREATE UNIQUE INDEX jobs_schedule_run ON jobs (schedule_name, scheduled_for) WHERE schedule_name IS NOT NULL;

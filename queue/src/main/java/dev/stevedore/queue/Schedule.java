@@ -23,7 +23,8 @@ public record Schedule(String name, CronExpression cron, ZoneId timeZone, String
 
     /**
      * Runs missed while no worker ran: a run is missed when it is enqueued more than {@link Schedule#MISSED_AFTER} after its
-     * time. Whatever the choice, a schedule never enqueues more than one run at a time, so an outage never ends in a burst.
+     * time. Runs less late than that are all enqueued, so an outage ends in at most a minute's worth of runs, never in a run
+     * per missed time.
      */
     public enum Missed {
         /** Missed runs are skipped; the schedule carries on from its next time (cron's behaviour). */

@@ -79,7 +79,10 @@ public final class Schedules {
             return Sql.inTransaction(dataSource, c -> {
                 List<Conflict> conflicts = new ArrayList<>();
                 List<String> kept = new ArrayList<>();
-                for (Schedule s : schedules) {
+                // By name: two syncs that lock the same rows lock them in the same order.
+                List<Schedule> byName = new ArrayList<>(schedules);
+                byName.sort(java.util.Comparator.comparing(Schedule::name));
+                for (Schedule s : byName) {
                     Optional<Conflict> conflict = write(c, s, pool);
                     if (conflict.isPresent()) {
                         conflicts.add(conflict.get());
@@ -88,13 +91,7 @@ public final class Schedules {
                     }
                 }
                 List<String> deleted = queries.deleteOthersOfPool(c, pool, kept);
-                List<ScheduleView> views = new ArrayList<>();
-                for (ScheduleView v : queries.list(c, Optional.empty())) {
-                    if (pool.equals(v.pool())) {
-                        views.add(v);
-                    }
-                }
-                return new PoolSync(views, deleted, conflicts);
+                return new PoolSync(queries.listOfPool(c, pool), deleted, conflicts);
             });
         } catch (SQLException e) {
             throw new QueueException("could not set the schedules of JobWorkerPool " + pool + ": " + e.getMessage(), e);

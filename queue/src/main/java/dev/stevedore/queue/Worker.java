@@ -82,6 +82,8 @@ public final class Worker implements AutoCloseable {
     private long limitedCheckedNanos = System.nanoTime();
     private volatile boolean limitedHinted;
     private boolean limitedFirst;
+    /** The key the next claim of jobs with a concurrency key starts after: keys take turns. */
+    private String limitedCursor = "";
     /** Since when every heartbeat has succeeded; -1 after a failure. Pruning others waits for a settled view. */
     private final AtomicLong healthySinceNanos = new AtomicLong(-1);
     private final AtomicInteger running = new AtomicInteger();
@@ -308,7 +310,16 @@ public final class Worker implements AutoCloseable {
         limitedFirst = !limitedFirst;
         List<ClaimedJob> claimed = new ArrayList<>(limitedFirst ? claimLimited(limit) : claimUnlimited(limit));
         if (claimed.size() < limit) {
-            claimed.addAll(limitedFirst ? claimUnlimited(limit - claimed.size()) : claimLimited(limit - claimed.size()));
+            try {
+                claimed.addAll(limitedFirst ? claimUnlimited(limit - claimed.size()) : claimLimited(limit - claimed.size()));
+            } catch (SQLException | RuntimeException e) {
+                if (claimed.isEmpty()) {
+                    throw e;
+                }
+                // The jobs of the first claim are ours and must run. If the second committed with its reply lost, the
+                // periodic release hands its jobs back.
+                LOG.warn("claiming jobs failed after {} were claimed, running those: {}{}", claimed.size(), e.getMessage(), logContext);
+            }
         }
         for (ClaimedJob job : claimed) {
             listener.jobClaimed(job.queue(), job.handler(), Duration.ofMillis(job.waitedMs()));
@@ -323,9 +334,11 @@ public final class Worker implements AutoCloseable {
             return List.of();
         }
         limitedHinted = false;
-        JobQueries.LimitedClaim result = Sql.inTransaction(dataSource,
-                c -> jobs.claimLimited(c, processId.get(), config.queues(), config.claimsAllQueues(), limit));
+        // READ COMMITTED whatever the default: the count must come from a snapshot taken after the key locks.
+        JobQueries.LimitedClaim result = Sql.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED,
+                c -> jobs.claimLimited(c, processId.get(), config.queues(), config.claimsAllQueues(), limit, limitedCursor));
         limitedWaiting = result.keysWithRoom();
+        limitedCursor = result.cursor();
         limitedCheckedNanos = now;
         return result.jobs();
     }

@@ -70,6 +70,59 @@ class QueueConcurrencyTest {
     }
 
     /**
+     * The limit rests on the count's snapshot being taken after the key locks, which READ COMMITTED gives. A database whose
+     * default is REPEATABLE READ (one snapshot per transaction, taken before the locks) must not weaken it.
+     */
+    @Test
+    void theLimitHoldsOnADatabaseWhoseDefaultIsRepeatableRead() throws Exception {
+        queue.sql("ALTER DATABASE " + db.name() + " SET default_transaction_isolation = 'repeatable read'");
+        try {
+            org.postgresql.ds.PGSimpleDataSource fresh = new org.postgresql.ds.PGSimpleDataSource();
+            fresh.setURL(db.jdbcUrl());
+            fresh.setUser(db.user());
+            fresh.setPassword(db.password());
+            int isolation = Sql.withConnection(fresh, c -> c.getTransactionIsolation());
+            assertThat(isolation).isEqualTo(java.sql.Connection.TRANSACTION_REPEATABLE_READ);
+            String seen = Sql.inTransaction(fresh, java.sql.Connection.TRANSACTION_READ_COMMITTED, c -> {
+                try (var rs = c.createStatement().executeQuery("SHOW transaction_isolation")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+            assertThat(seen).isEqualTo("read committed");
+
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger most = new AtomicInteger();
+            HandlerRegistry handlers = HandlerRegistry.builder().register("work", job -> {
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(10);
+                } finally {
+                    running.decrementAndGet();
+                }
+            }).build();
+            List<NewJob> jobs = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                jobs.add(NewJob.of("rr", "work").concurrency("account:rr", 1).build());
+            }
+            new JobClient(queue.dataSource, queue.schema).enqueueAll(jobs);
+            List<Worker> workers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    workers.add(Worker.start(fresh, queue.schema, QueueFixture.fastConfig(POOL).queues(List.of("rr")).threads(4).build(), handlers,
+                            QueueListener.NONE));
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> queue.count("queue = 'rr' AND state = 'completed'") == 40);
+            } finally {
+                workers.forEach(Worker::stop);
+            }
+            assertThat(most.get()).isEqualTo(1);
+        } finally {
+            queue.sql("ALTER DATABASE " + db.name() + " RESET default_transaction_isolation");
+        }
+    }
+
+    /**
      * The slot is the running job itself: a worker SIGKILLed holding the only slot of its key frees it when it is pruned,
      * and not before; the key's next job then runs.
      */
@@ -118,7 +171,7 @@ class QueueConcurrencyTest {
                 + "VALUES ('other/pool', 'h', 1, ?::text[], 10, 600000) RETURNING id", "{" + queueName + "}").get(0).get("id");
         JobQueries queries = new JobQueries(queue.schema);
         List<Long> ids = new ArrayList<>();
-        Sql.inTransaction(queue.dataSource, c -> queries.claimLimited(c, process, List.of(queueName), false, 10)).jobs()
+        Sql.inTransaction(queue.dataSource, c -> queries.claimLimited(c, process, List.of(queueName), false, 10, "")).jobs()
                 .forEach(j -> ids.add(j.id()));
         return ids;
     }

@@ -160,6 +160,56 @@ class ScheduleTest {
         }
     }
 
+    /**
+     * A tick's times reach the database as instants, whatever the zone of the worker's JVM (and so of its sessions): here
+     * the first 02:30 of the night Berlin's clocks go back, an hour that happens twice.
+     */
+    @Test
+    void aTicksTimesAreInstantsWhateverTheWorkersZone() throws Exception {
+        schedules.set(Schedule.of("twice", "30 2 * * *", "q", "h").timeZone("Europe/Berlin").build());
+        Instant firstPass = Instant.parse("2026-10-25T00:30:00Z"); // 02:30 at +02:00
+        java.util.TimeZone saved = java.util.TimeZone.getDefault();
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Europe/Berlin"));
+        try {
+            org.postgresql.ds.PGSimpleDataSource berlin = new org.postgresql.ds.PGSimpleDataSource();
+            berlin.setURL(db.jdbcUrl());
+            berlin.setUser(db.user());
+            berlin.setPassword(db.password());
+            var queries = new dev.stevedore.queue.internal.ScheduleQueries(queue.schema);
+            dev.stevedore.queue.internal.Sql.inTransaction(berlin, c -> queries.enqueueAndAdvance(c,
+                    List.of(new dev.stevedore.queue.internal.ScheduleQueries.Advance("twice", List.of(firstPass), firstPass.plusSeconds(86_400)))));
+        } finally {
+            java.util.TimeZone.setDefault(saved);
+        }
+        ScheduleView view = schedules.get("twice").orElseThrow();
+        assertThat(view.lastRunAt()).isEqualTo(firstPass);
+        assertThat(view.nextRunAt()).isEqualTo(firstPass.plusSeconds(86_400));
+        assertThat(((java.sql.Timestamp) queue.rows("SELECT scheduled_for FROM stevedore.jobs WHERE schedule_name = 'twice'").get(0)
+                .get("scheduled_for")).toInstant()).isEqualTo(firstPass);
+    }
+
+    /**
+     * A row this worker cannot read (edited by hand, or a zone its time-zone data lacks) is left as it is for the workers that
+     * can, and holds up no other schedule; listing names it and the fix.
+     */
+    @Test
+    void aScheduleThatCannotBeReadIsLeftAloneAndNamed() throws Exception {
+        schedules.set(Schedule.of("fine", "* * * * * *", "q", "h").build());
+        queue.sql("INSERT INTO stevedore.schedules (name, cron, time_zone, queue, handler, missed, next_run_at) "
+                + "VALUES ('edited', 'every day', 'UTC', 'q', 'h', 'skip', now() - interval '2 seconds')");
+        queue.sql("UPDATE stevedore.schedules SET next_run_at = date_trunc('second', now()) - interval '1 second' WHERE name = 'fine'");
+        Object before = queue.rows("SELECT next_run_at FROM stevedore.schedules WHERE name = 'edited'").get(0).get("next_run_at");
+
+        var tick = new dev.stevedore.queue.internal.Scheduler(queue.dataSource, queue.schema, "");
+        assertThat(tick.tick()).isNotEmpty();
+        assertThat(queue.count("schedule_name = 'fine'")).isPositive();
+        tick.tick();
+        assertThat(queue.rows("SELECT next_run_at FROM stevedore.schedules WHERE name = 'edited'").get(0)).containsEntry("next_run_at", before);
+        assertThat(queue.count("schedule_name = 'edited'")).isZero();
+        assertThatThrownBy(() -> schedules.list()).isInstanceOf(QueueException.class)
+                .hasMessageContaining("schedule 'edited' in the database cannot be read").hasMessageContaining("stevedore schedules set");
+    }
+
     @Test
     void runNowEnqueuesARunBesideTheRegularOnes() {
         ScheduleView before = schedules.set(Schedule.of("cleanup", "@daily", "maintenance", "clean").priority(-5).build());

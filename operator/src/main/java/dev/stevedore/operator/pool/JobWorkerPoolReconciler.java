@@ -210,9 +210,7 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
      */
     private List<JobWorkerPoolStatus.ScheduleState> syncSchedules(JobWorkerPool pool, KubernetesClient client, Secret secret,
                                                                   List<Schedule> wanted, List<JobWorkerPoolStatus.ScheduleState> previous) {
-        if (wanted.isEmpty() && previous.isEmpty()) {
-            return List.of();
-        }
+        // Even with none in the spec or the status: rows of a pool of the same name deleted before, say, go here.
         String poolName = poolName(pool);
         Map<String, String> previousErrors = new HashMap<>();
         previous.forEach(p -> previousErrors.put(p.getName(), p.getError()));
@@ -221,9 +219,14 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
         try {
             DataSource dataSource = databases.forPool(pool, secret).dataSource();
             sync = new Schedules(dataSource, new QueueSchema(pool.getSpec().getDatabase().getSchema())).syncPool(poolName, wanted);
-        } catch (QueueException | DatabaseConnections.Unresolvable e) {
+        } catch (RuntimeException e) {
+            // Unreachable, a schema from before schedules (V8), or a row this version cannot read.
             String error = "not written to the queue database: " + Errors.rootMessage(e);
-            LOG.warnf("pool %s: schedules %s", poolName, error);
+            if (wanted.isEmpty()) {
+                LOG.debugf("pool %s: schedules %s", poolName, error);
+            } else {
+                LOG.warnf("pool %s: schedules %s", poolName, error);
+            }
             for (Schedule s : wanted) {
                 states.add(scheduleState(s.name(), null, error));
             }
@@ -248,21 +251,26 @@ public class JobWorkerPoolReconciler implements Reconciler<JobWorkerPool> {
 
     /**
      * Pools keep no finalizer, so a deleted pool's schedules are deleted here: those of a pool in a namespace this operator
-     * watches that its cache no longer holds (the cache held every pool before its schedules were written).
+     * watches that its cache does not hold. The cache is asked after the schedules are read: a pool is in the cache
+     * before its first reconcile writes any.
      */
     private void deleteSchedulesOfDeletedPools(JobWorkerPool pool, Secret secret, Context<JobWorkerPool> context) {
         Set<String> watched = context.getControllerConfiguration().getEffectiveNamespaces();
         boolean all = watched.contains(Constants.WATCH_ALL_NAMESPACES);
-        Set<String> live = context.getPrimaryCache().list().map(JobWorkerPoolReconciler::poolName).collect(Collectors.toSet());
         try {
             DataSource dataSource = databases.forPool(pool, secret).dataSource();
             Map<String, List<String>> deleted = new Schedules(dataSource, new QueueSchema(pool.getSpec().getDatabase().getSchema()))
                     .deletePoolsGone(owner -> {
-                        String namespace = owner.substring(0, Math.max(0, owner.indexOf('/')));
-                        return (all || watched.contains(namespace)) && !live.contains(owner);
+                        int slash = owner.indexOf('/');
+                        if (slash <= 0) {
+                            return false; // not a pool's name as the operator writes it
+                        }
+                        String namespace = owner.substring(0, slash);
+                        return (all || watched.contains(namespace))
+                                && context.getPrimaryCache().get(new ResourceID(owner.substring(slash + 1), namespace)).isEmpty();
                     });
             deleted.forEach((owner, names) -> LOG.infof("deleted schedules %s of JobWorkerPool %s, which no longer exists", names, owner));
-        } catch (QueueException | DatabaseConnections.Unresolvable e) {
+        } catch (RuntimeException e) {
             LOG.debugf("pool %s: schedules of deleted pools not looked for: %s", poolName(pool), Errors.rootMessage(e));
         }
     }

@@ -134,26 +134,39 @@ public final class JobQueries {
                     WHERE w.name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses p WHERE p.queue = w.name)
                 ),
                 """ + byQueue + update);
-        // Jobs with a concurrency key: a transaction of two statements. The first finds the keys whose next jobs may start
+        // Jobs with a concurrency key: a transaction of two statements. The first finds keys whose next job may start
         // (by its snapshot, a hint only) and try-locks each for the transaction; every claim of a key's jobs holds that
         // lock until it commits. The second statement's snapshot is taken after the locks, so it sees every claim of
         // those keys that committed, counts their running jobs, and claims only the room left under the limit: two
         // workers can never both fill the last slot. A key locked by another claim is skipped, not waited for.
+        // The keys are visited in name order from a cursor the worker moves on (a skip scan of jobs_limited_by_key, one
+        // probe per key, at most 500 keys a statement), not by walking jobs: a key whose backlog waits for its limit then
+        // costs one probe, however long the backlog. Keys thus take turns; within a key, jobs go by priority.
         String open = "AND NOT EXISTS (SELECT 1 FROM {schema}.queue_pauses p WHERE p.queue = %1$s.queue)";
         String running = "(SELECT count(*) FROM {schema}.jobs r WHERE r.concurrency_key = %1$s AND r.state = 'running')";
         String limitedKeys = """
+                WITH RECURSIVE keys(key, n) AS (
+                    (SELECT concurrency_key, 1 FROM {schema}.jobs
+                     WHERE state = 'available' AND concurrency_key IS NOT NULL AND concurrency_key > ?
+                     ORDER BY concurrency_key LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT j.concurrency_key FROM {schema}.jobs j
+                            WHERE j.state = 'available' AND j.concurrency_key IS NOT NULL AND j.concurrency_key > k.key
+                            ORDER BY j.concurrency_key LIMIT 1), k.n + 1
+                    FROM keys k WHERE k.key IS NOT NULL AND k.n < 500
+                )
                 SELECT k.key, pg_try_advisory_xact_lock(hashtext('{schema}.concurrency_key'), hashtext(k.key))
-                FROM (
-                    SELECT DISTINCT c.concurrency_key AS key FROM (
-                        SELECT j.concurrency_key FROM {schema}.jobs j
-                        WHERE j.state = 'available' AND j.concurrency_key IS NOT NULL {queueFilter} %s
-                          AND %s < j.concurrency_limit
-                        ORDER BY j.priority, j.run_at, j.id
-                        LIMIT ?
-                    ) c
-                ) k
-                """.formatted(open.formatted("j"), running.formatted("j.concurrency_key"));
-        this.limitedKeysSql = schema.sql(limitedKeys.replace("{queueFilter}", "AND j.queue = ANY(?::text[])"));
+                FROM keys k
+                CROSS JOIN LATERAL (
+                    SELECT h.concurrency_limit FROM {schema}.jobs h
+                    WHERE h.state = 'available' AND h.concurrency_key = k.key {queueFilter} %s
+                    ORDER BY h.priority, h.run_at, h.id
+                    LIMIT 1
+                ) head
+                WHERE k.key IS NOT NULL AND %s < head.concurrency_limit
+                LIMIT ?
+                """.formatted(open.formatted("h"), running.formatted("k.key"));
+        this.limitedKeysSql = schema.sql(limitedKeys.replace("{queueFilter}", "AND h.queue = ANY(?::text[])"));
         this.limitedKeysAnySql = schema.sql(limitedKeys.replace("{queueFilter}", ""));
         // The key's room is the limit of its next job less its running jobs.
         String limitedClaim = me + """
@@ -294,33 +307,48 @@ public final class JobQueries {
         }
     }
 
-    /** What a claim of jobs with a concurrency key found: the jobs, and whether any key had room (by its first look). */
-    public record LimitedClaim(List<ClaimedJob> jobs, boolean keysWithRoom) {}
+    /**
+     * What a claim of jobs with a concurrency key found: the jobs, whether any key had room (by its first look), and the
+     * key to start from next time (the last one looked at; empty: from the first).
+     */
+    public record LimitedClaim(List<ClaimedJob> jobs, boolean keysWithRoom, String cursor) {}
 
     /**
-     * Claims up to {@code limit} jobs with a concurrency key, never more per key than its limit allows across all workers.
-     * Must run in a transaction ({@link Sql#inTransaction}): the key locks taken here hold until it commits.
+     * Claims up to {@code limit} jobs with a concurrency key, never more per key than its limit allows across all workers,
+     * looking at keys after {@code cursor} first (empty: from the first). Must run in a transaction at READ COMMITTED
+     * ({@link Sql#inTransaction(javax.sql.DataSource, int, Sql.Work)}): the key locks taken here hold until it commits.
      */
-    public LimitedClaim claimLimited(Connection c, long processId, List<String> queues, boolean allQueues, int limit) throws SQLException {
+    public LimitedClaim claimLimited(Connection c, long processId, List<String> queues, boolean allQueues, int limit, String cursor)
+            throws SQLException {
         List<String> keys = new ArrayList<>();
+        String last = null;
         boolean keysWithRoom = false;
-        try (PreparedStatement ps = c.prepareStatement(allQueues ? limitedKeysAnySql : limitedKeysSql)) {
-            int i = 1;
-            if (!allQueues) {
-                ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
-            }
-            ps.setInt(i, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    keysWithRoom = true;
-                    if (rs.getBoolean(2)) {
-                        keys.add(rs.getString(1));
+        // From the cursor to the last key, then, if that found none, from the first.
+        for (String from : cursor.isEmpty() ? List.of("") : List.of(cursor, "")) {
+            try (PreparedStatement ps = c.prepareStatement(allQueues ? limitedKeysAnySql : limitedKeysSql)) {
+                int i = 1;
+                ps.setString(i++, from);
+                if (!allQueues) {
+                    ps.setArray(i++, Sql.texts(c, queues.toArray(String[]::new)));
+                }
+                ps.setInt(i, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        keysWithRoom = true;
+                        String key = rs.getString(1);
+                        last = last == null || key.compareTo(last) > 0 ? key : last;
+                        if (rs.getBoolean(2)) {
+                            keys.add(key);
+                        }
                     }
                 }
             }
+            if (keysWithRoom) {
+                break;
+            }
         }
         if (keys.isEmpty()) {
-            return new LimitedClaim(List.of(), keysWithRoom);
+            return new LimitedClaim(List.of(), keysWithRoom, last == null ? "" : last);
         }
         try (PreparedStatement ps = c.prepareStatement(allQueues ? limitedClaimAnySql : limitedClaimSql)) {
             int i = 1;
@@ -332,7 +360,7 @@ public final class JobQueries {
                 ps.setArray(i++, names);
             }
             ps.setInt(i, limit);
-            return new LimitedClaim(claimed(ps, limit), true);
+            return new LimitedClaim(claimed(ps, limit), true, last);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.stevedore.queue.internal;
 
 import dev.stevedore.queue.CronExpression;
 import dev.stevedore.queue.JobState;
+import dev.stevedore.queue.QueueException;
 import dev.stevedore.queue.QueueSchema;
 import dev.stevedore.queue.Schedule;
 import dev.stevedore.queue.ScheduleView;
@@ -49,20 +50,22 @@ public final class ScheduleQueries {
         // and, no longer due, left out.
         this.dueSql = schema.sql("""
                 SELECT name, cron, time_zone, missed, next_run_at, now() FROM {schema}.schedules
-                WHERE next_run_at <= now() ORDER BY next_run_at LIMIT 100 FOR UPDATE SKIP LOCKED
+                WHERE next_run_at <= now() AND NOT (name = ANY (?::text[])) ORDER BY next_run_at LIMIT 100 FOR UPDATE SKIP LOCKED
                 """);
         String enqueue = """
                 INSERT INTO {schema}.jobs (queue, handler, args, priority, state, run_at, max_attempts, timeout_ms, schedule_name, scheduled_for)
-                SELECT s.queue, s.handler, s.args, s.priority, 'available', now(), s.max_attempts, s.timeout_ms, s.name, r.at
-                FROM unnest(?::text[], ?::timestamptz[]) AS r(name, at) JOIN {schema}.schedules s ON s.name = r.name
+                SELECT s.queue, s.handler, s.args, s.priority, 'available', now(), s.max_attempts, s.timeout_ms, s.name, t.at
+                FROM unnest(?::text[], ?::text[]) AS r(name, at_text) CROSS JOIN LATERAL (SELECT r.at_text::timestamptz AS at) t
+                JOIN {schema}.schedules s ON s.name = r.name
                 ON CONFLICT DO NOTHING
                 RETURNING id, schedule_name
                 """;
         this.enqueueRunsSql = schema.sql(enqueue);
         this.advanceSql = schema.sql("""
                 UPDATE {schema}.schedules s
-                SET next_run_at = u.next, last_run_at = coalesce(u.run, s.last_run_at), last_job_id = coalesce(u.job, s.last_job_id)
-                FROM unnest(?::text[], ?::timestamptz[], ?::timestamptz[], ?::bigint[]) AS u(name, next, run, job)
+                SET next_run_at = u.next::timestamptz, last_run_at = coalesce(u.run::timestamptz, s.last_run_at),
+                    last_job_id = coalesce(u.job, s.last_job_id)
+                FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS u(name, next, run, job)
                 WHERE s.name = u.name
                 """);
         this.lockSql = schema.sql("SELECT pool, cron, time_zone, next_run_at, now() FROM {schema}.schedules WHERE name = ? FOR UPDATE");
@@ -86,20 +89,24 @@ public final class ScheduleQueries {
         // A run asked for by hand is a run of its own, at the database's now; the schedule's times go on as they were.
         this.runNowSql = schema.sql("""
                 WITH run AS (
-                    """ + enqueue.replace("FROM unnest(?::text[], ?::timestamptz[]) AS r(name, at)", "FROM (SELECT ?::text, now()) AS r(name, at)") + """
+                    """ + enqueue.replace("FROM unnest(?::text[], ?::text[]) AS r(name, at_text) CROSS JOIN LATERAL (SELECT r.at_text::timestamptz AS at) t",
+                        "FROM (SELECT ?::text, now()) AS t(name, at) CROSS JOIN LATERAL (SELECT t.name) r(name)") + """
                 )
                 UPDATE {schema}.schedules s SET last_run_at = now(), last_job_id = run.id FROM run WHERE s.name = run.schedule_name
                 RETURNING run.id
                 """);
     }
 
-    /** Locks up to 100 due schedules for this transaction, skipping those another one holds. */
-    public List<Due> lockDue(Connection c) throws SQLException {
+    /** Locks up to 100 due schedules for this transaction, skipping those another one holds and those named in {@code skip}. */
+    public List<Due> lockDue(Connection c, java.util.Collection<String> skip) throws SQLException {
         List<Due> due = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(dueSql); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                due.add(new Due(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getTimestamp(5).toInstant(),
-                        rs.getTimestamp(6).toInstant()));
+        try (PreparedStatement ps = c.prepareStatement(dueSql)) {
+            ps.setArray(1, Sql.texts(c, skip.toArray(String[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    due.add(new Due(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getTimestamp(5).toInstant(),
+                            rs.getTimestamp(6).toInstant()));
+                }
             }
         }
         return due;
@@ -108,11 +115,13 @@ public final class ScheduleQueries {
     /** Enqueues the runs decided and moves each schedule on; returns the ids of the jobs enqueued. */
     public List<Long> enqueueAndAdvance(Connection c, List<Advance> advances) throws SQLException {
         List<String> runNames = new ArrayList<>();
-        List<Timestamp> runTimes = new ArrayList<>();
+        // Times travel as ISO-8601 text with its offset ('Z'): an array of Timestamps is sent as local time without one,
+        // which PostgreSQL reads in the session's zone, and an hour repeated by a daylight-saving change is then misread.
+        List<String> runTimes = new ArrayList<>();
         for (Advance a : advances) {
             for (Instant run : a.runs()) {
                 runNames.add(a.name());
-                runTimes.add(Timestamp.from(run));
+                runTimes.add(run.toString());
             }
         }
         java.util.Map<String, Long> lastJobs = new java.util.HashMap<>();
@@ -120,7 +129,7 @@ public final class ScheduleQueries {
         if (!runNames.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement(enqueueRunsSql)) {
                 ps.setArray(1, Sql.texts(c, runNames.toArray(String[]::new)));
-                ps.setArray(2, c.createArrayOf("timestamptz", runTimes.toArray()));
+                ps.setArray(2, Sql.texts(c, runTimes.toArray(String[]::new)));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         enqueued.add(rs.getLong(1));
@@ -131,20 +140,20 @@ public final class ScheduleQueries {
         }
         int n = advances.size();
         String[] names = new String[n];
-        Timestamp[] nexts = new Timestamp[n];
-        Timestamp[] runs = new Timestamp[n];
+        String[] nexts = new String[n];
+        String[] runs = new String[n];
         Long[] ids = new Long[n];
         for (int i = 0; i < n; i++) {
             Advance a = advances.get(i);
             names[i] = a.name();
-            nexts[i] = Timestamp.from(a.next());
-            runs[i] = a.runs().isEmpty() ? null : Timestamp.from(a.runs().get(a.runs().size() - 1));
+            nexts[i] = a.next().toString();
+            runs[i] = a.runs().isEmpty() ? null : a.runs().get(a.runs().size() - 1).toString();
             ids[i] = lastJobs.get(a.name());
         }
         try (PreparedStatement ps = c.prepareStatement(advanceSql)) {
             ps.setArray(1, Sql.texts(c, names));
-            ps.setArray(2, c.createArrayOf("timestamptz", nexts));
-            ps.setArray(3, c.createArrayOf("timestamptz", runs));
+            ps.setArray(2, Sql.texts(c, nexts));
+            ps.setArray(3, Sql.texts(c, runs));
             ps.setArray(4, Sql.longs(c, ids));
             ps.executeUpdate();
         }
@@ -201,12 +210,20 @@ public final class ScheduleQueries {
         return i;
     }
 
-    /** Every schedule, or those of one name, by name. */
+    /** Every schedule, or the one of this name, by name. */
     public List<ScheduleView> list(Connection c, Optional<String> name) throws SQLException {
-        String sql = listSql + (name.isPresent() ? " WHERE s.name = ?" : "") + " ORDER BY s.name";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (name.isPresent()) {
-                ps.setString(1, name.get());
+        return list(c, name.isPresent() ? " WHERE s.name = ?" : "", name.orElse(null));
+    }
+
+    /** The schedules a pool declares, by name. */
+    public List<ScheduleView> listOfPool(Connection c, String pool) throws SQLException {
+        return list(c, " WHERE s.pool = ?", pool);
+    }
+
+    private List<ScheduleView> list(Connection c, String where, String parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(listSql + where + " ORDER BY s.name")) {
+            if (parameter != null) {
+                ps.setString(1, parameter);
             }
             List<ScheduleView> views = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -216,9 +233,16 @@ public final class ScheduleQueries {
                     String stateName = rs.getString("last_job_state");
                     long lastJob = rs.getLong("last_job_id");
                     Long lastJobId = rs.wasNull() ? null : lastJob;
-                    Schedule schedule = new Schedule(rs.getString("name"), CronExpression.parse(rs.getString("cron")),
-                            Schedule.zone(rs.getString("time_zone")), rs.getString("queue"), rs.getString("handler"), rs.getString("args"),
-                            rs.getInt("priority"), rs.getInt("max_attempts"), timeout, Schedule.Missed.fromDb(rs.getString("missed")));
+                    Schedule schedule;
+                    try {
+                        schedule = new Schedule(rs.getString("name"), CronExpression.parse(rs.getString("cron")),
+                                Schedule.zone(rs.getString("time_zone")), rs.getString("queue"), rs.getString("handler"), rs.getString("args"),
+                                rs.getInt("priority"), rs.getInt("max_attempts"), timeout, Schedule.Missed.fromDb(rs.getString("missed")));
+                    } catch (IllegalArgumentException e) {
+                        // A row this version cannot read (edited by hand, or a zone its time-zone data lacks).
+                        throw new QueueException("schedule '" + rs.getString("name") + "' in the database cannot be read: " + e.getMessage()
+                                + "; set it again (stevedore schedules set) or delete it");
+                    }
                     views.add(new ScheduleView(schedule, rs.getString("pool"), instant(rs, "next_run_at"), instant(rs, "last_run_at"), lastJobId,
                             stateName == null ? null : JobState.fromDb(stateName), instant(rs, "updated_at")));
                 }

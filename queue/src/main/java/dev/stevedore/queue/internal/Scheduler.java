@@ -26,11 +26,14 @@ public final class Scheduler {
     private static final List<Duration> LOOK_BACK = List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1),
             Duration.ofDays(31), Duration.ofDays(366));
     private static final int MAX_STEPS = 100_000;
-    private static final Duration BROKEN_RETRY = Duration.ofHours(1);
+    /** How long this worker leaves a schedule it cannot read to the others (one with newer time-zone data may read it). */
+    private static final Duration UNREADABLE_PAUSE = Duration.ofHours(1);
 
     private final DataSource dataSource;
     private final ScheduleQueries queries;
     private final String logContext;
+    /** Schedules this worker cannot read, and until when it leaves them alone; only the maintenance thread ticks. */
+    private final java.util.Map<String, Instant> unreadable = new java.util.HashMap<>();
 
     public Scheduler(DataSource dataSource, QueueSchema schema, String logContext) {
         this.dataSource = dataSource;
@@ -41,15 +44,19 @@ public final class Scheduler {
     /** Enqueues the runs now due; returns the ids of the jobs enqueued. */
     public List<Long> tick() throws SQLException {
         return Sql.inTransaction(dataSource, c -> {
-            List<ScheduleQueries.Due> due = queries.lockDue(c);
+            unreadable.values().removeIf(until -> until.isBefore(Instant.now()));
+            List<ScheduleQueries.Due> due = queries.lockDue(c, unreadable.keySet());
             if (due.isEmpty()) {
                 return List.of();
             }
             List<ScheduleQueries.Advance> advances = new ArrayList<>(due.size());
             for (ScheduleQueries.Due d : due) {
-                advances.add(advance(d));
+                ScheduleQueries.Advance a = advance(d);
+                if (a != null) {
+                    advances.add(a);
+                }
             }
-            return queries.enqueueAndAdvance(c, advances);
+            return advances.isEmpty() ? List.<Long>of() : queries.enqueueAndAdvance(c, advances);
         });
     }
 
@@ -60,9 +67,11 @@ public final class Scheduler {
             cron = CronExpression.parse(d.cron());
             zone = Schedule.zone(d.timeZone());
         } catch (IllegalArgumentException e) {
-            // Only a hand-edited row can get here: set through the API, the expression was checked.
-            LOG.error("schedule '{}' cannot run: {}; looking again in {}{}", d.name(), e.getMessage(), BROKEN_RETRY, logContext);
-            return new ScheduleQueries.Advance(d.name(), List.of(), d.now().plus(BROKEN_RETRY));
+            // A row edited by hand, or a zone this JVM's time-zone data lacks. Left as it is for the workers that can read it.
+            LOG.error("schedule '{}' cannot be read here: {}; this worker leaves it alone for {}{}", d.name(), e.getMessage(),
+                    UNREADABLE_PAUSE, logContext);
+            unreadable.put(d.name(), Instant.now().plus(UNREADABLE_PAUSE));
+            return null;
         }
         Decision decision = decide(cron, zone, Schedule.Missed.fromDb(d.missed()), d.nextRunAt(), d.now());
         if (decision.lastMissed() != null) {

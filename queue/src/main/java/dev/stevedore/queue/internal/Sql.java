@@ -29,8 +29,20 @@ public final class Sql {
      * ends it if this client goes silent inside it, and no statement waits long for a lock (SessionSettings).
      */
     public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
+        return inTransaction(dataSource, -1, work);
+    }
+
+    /**
+     * As {@link #inTransaction(DataSource, Work)}, at this isolation level ({@link Connection#TRANSACTION_READ_COMMITTED}...),
+     * whatever the database's or the pool's default: for work whose correctness rests on it.
+     */
+    public static <T> T inTransaction(DataSource dataSource, int isolation, Work<T> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
+            int defaultIsolation = c.getTransactionIsolation();
+            if (isolation != -1 && isolation != defaultIsolation) {
+                c.setTransactionIsolation(isolation);
+            }
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement limits = c.prepareStatement(
@@ -52,6 +64,9 @@ public final class Sql {
             } finally {
                 try {
                     c.setAutoCommit(autoCommit);
+                    if (c.getTransactionIsolation() != defaultIsolation) {
+                        c.setTransactionIsolation(defaultIsolation);
+                    }
                 } catch (SQLException ignored) {
                     // The connection is broken; the pool will discard it.
                 }
