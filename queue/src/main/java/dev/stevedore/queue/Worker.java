@@ -336,11 +336,24 @@ public final class Worker implements AutoCloseable {
         limitedHinted = false;
         // READ COMMITTED whatever the default: the count must come from a snapshot taken after the key locks.
         JobQueries.LimitedClaim result = Sql.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED,
-                c -> jobs.claimLimited(c, processId.get(), config.queues(), config.claimsAllQueues(), limit, limitedCursor));
+                c -> jobs.claimLimited(c, processId.get(), config.queues(), config.claimsAllQueues(), pausesSeen(c), limit, limitedCursor));
         limitedWaiting = result.keysWithRoom();
         limitedCursor = result.cursor();
         limitedCheckedNanos = now;
         return result.jobs();
+    }
+
+    /**
+     * Whether any queue was paused when this worker last looked, at most a second ago. It only chooses between claim
+     * statements (each skips paused queues): a worker of every queue, and every claim of limited jobs, has a faster one
+     * for when no queue is paused.
+     */
+    private boolean pausesSeen(Connection c) throws SQLException {
+        if (System.nanoTime() - pausesCheckedNanos >= PAUSE_CHECK_NANOS) {
+            somePaused = jobs.anyQueuePaused(c);
+            pausesCheckedNanos = System.nanoTime();
+        }
+        return somePaused;
     }
 
     private List<ClaimedJob> claimUnlimited(int limit) throws SQLException {
@@ -348,11 +361,7 @@ public final class Worker implements AutoCloseable {
             // A worker of every queue claims by the index of all queues while none is paused, and skips the paused
             // ones queue by queue otherwise; it looks again at most once a second. (Either statement skips paused
             // queues: this only picks the faster one.)
-            if (config.claimsAllQueues() && System.nanoTime() - pausesCheckedNanos >= PAUSE_CHECK_NANOS) {
-                somePaused = jobs.anyQueuePaused(c);
-                pausesCheckedNanos = System.nanoTime();
-            }
-            return jobs.claim(c, processId.get(), config.queues(), config.claimsAllQueues(), somePaused, limit);
+            return jobs.claim(c, processId.get(), config.queues(), config.claimsAllQueues(), config.claimsAllQueues() && pausesSeen(c), limit);
         });
     }
 

@@ -171,7 +171,7 @@ class QueueConcurrencyTest {
                 + "VALUES ('other/pool', 'h', 1, ?::text[], 10, 600000) RETURNING id", "{" + queueName + "}").get(0).get("id");
         JobQueries queries = new JobQueries(queue.schema);
         List<Long> ids = new ArrayList<>();
-        Sql.inTransaction(queue.dataSource, c -> queries.claimLimited(c, process, List.of(queueName), false, 10, "")).jobs()
+        Sql.inTransaction(queue.dataSource, c -> queries.claimLimited(c, process, List.of(queueName), false, queries.anyQueuePaused(c), 10, "")).jobs()
                 .forEach(j -> ids.add(j.id()));
         return ids;
     }
