@@ -137,7 +137,7 @@ public final class SideBySide {
             }
             samples.addSection(report, LIMIT);
             ratios(report, names);
-            for (String section : List.of(StevedoreAlone.SCALING, StevedoreAlone.BACKLOG, StevedoreAlone.PRUNE)) {
+            for (String section : List.of(StevedoreAlone.SCALING, StevedoreAlone.BACKLOG, StevedoreAlone.LIMITED, StevedoreAlone.PRUNE)) {
                 samples.addSection(report, section);
             }
             alone.measureSustained(report);

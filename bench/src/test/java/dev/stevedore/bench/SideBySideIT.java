@@ -40,6 +40,7 @@ class SideBySideIT {
         // every claim read the whole backlog (91 jobs/s here, against thousands). A quarter leaves room for noise.
         double alone = report.find(SideBySide.THROUGHPUT, "Stevedore", "jobs/s").orElseThrow().median();
         assertThat(report.section(StevedoreAlone.BACKLOG)).singleElement().satisfies(m -> assertThat(m.median()).isGreaterThan(alone / 4));
+        assertThat(report.section(StevedoreAlone.LIMITED)).hasSize(2).allSatisfy(m -> assertThat(m.median()).isPositive());
         // Dead by heartbeat: never before the alive threshold, and within it plus one prune interval and a claim's slack.
         assertThat(report.find(StevedoreAlone.PRUNE, "heartbeat 2 s, alive 10 s (defaults)", "s").orElseThrow().median()).isBetween(7.0, 17.0);
         assertThat(report.find(StevedoreAlone.PRUNE, "heartbeat 1 s, alive 5 s", "s").orElseThrow().median()).isBetween(3.5, 9.0);

@@ -37,6 +37,7 @@ final class StevedoreAlone {
     static final String BACKLOG = "Stevedore: 300,000 older jobs in a queue the worker does not serve";
     static final String SUSTAINED = "Stevedore: sustained full rate, retention deleting";
     static final String PRUNE = "Stevedore: prune latency, SIGKILL to ProcessPrunedError committed";
+    static final String LIMITED = "Stevedore: jobs with a concurrency limit";
 
     private static final QueueSchema SCHEMA = QueueSchema.DEFAULT;
     private final LocalPostgresCluster cluster;
@@ -106,6 +107,33 @@ final class StevedoreAlone {
             }
         });
         return rate[0];
+    }
+
+    /**
+     * Jobs/s of a warm in-process worker draining jobs spread evenly over {@code keys} concurrency keys of {@code limit}
+     * each: every claim of them takes its keys' locks and counts their running jobs.
+     */
+    double drainLimited(int keys, int limit) throws Exception {
+        double[] rate = new double[1];
+        onFreshDatabase("bench_limited", (db, ds) -> {
+            WorkerConfig config = WorkerConfig.builder(ProcessIdentity.local("bench/limited")).queues(List.of("bench"))
+                    .threads(settings.threads()).build();
+            try (Worker worker = Worker.start(ds, SCHEMA, config, HandlerRegistry.builder().register("noop", job -> {}).build(), QueueListener.NONE)) {
+                // Warm-up on jobs that are not counted.
+                insertLimited(ds, Math.max(2_000, settings.jobs() / 10), keys, limit);
+                awaitDrained(ds);
+                long start = insertLimited(ds, settings.jobs(), keys, limit);
+                awaitDrained(ds);
+                rate[0] = settings.jobs() / ((System.nanoTime() - start) / 1e9);
+            }
+        });
+        return rate[0];
+    }
+
+    private static long insertLimited(HikariDataSource ds, int count, int keys, int limit) throws Exception {
+        sql(ds, "INSERT INTO stevedore.jobs (queue, handler, state, concurrency_key, concurrency_limit) SELECT 'bench', 'noop', 'available', "
+                + "'account:' || g % " + keys + ", " + limit + " FROM generate_series(1, " + count + ") g");
+        return System.nanoTime();
     }
 
     /**
@@ -208,6 +236,8 @@ final class StevedoreAlone {
                     drainWithProcesses(processes));
         }
         samples.record(BACKLOG, "worker of mail + sms, " + settings.threads() + " threads", "jobs/s", drainNextToBacklog());
+        samples.record(LIMITED, "1,000 keys, limit 2 each, " + settings.threads() + " threads", "jobs/s", drainLimited(1_000, 2));
+        samples.record(LIMITED, "8 keys, limit 4 each (32 of " + settings.threads() + " threads may run)", "jobs/s", drainLimited(8, 4));
         samples.record(PRUNE, "heartbeat 2 s, alive 10 s (defaults)", "s", pruneLatency(Duration.ofSeconds(2), Duration.ofSeconds(10)));
         samples.record(PRUNE, "heartbeat 1 s, alive 5 s", "s", pruneLatency(Duration.ofSeconds(1), Duration.ofSeconds(5)));
     }
