@@ -1,6 +1,7 @@
 package dev.stevedore.cli;
 
 import dev.stevedore.queue.JobFilter;
+import dev.stevedore.queue.TimeArgument;
 import dev.stevedore.queue.JobState;
 import java.util.EnumSet;
 import java.util.List;

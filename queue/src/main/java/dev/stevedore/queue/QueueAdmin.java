@@ -51,7 +51,8 @@ public final class QueueAdmin {
             AND (?::text IS NULL OR j.handler = ?::text)
             AND (?::text IS NULL OR j.errors -> -1 ->> 'class' = ?::text)
             AND (?::timestamptz IS NULL OR j.finished_at >= ?::timestamptz OR (j.finished_at IS NULL AND j.created_at >= ?::timestamptz))
-            AND (?::timestamptz IS NULL OR j.finished_at < ?::timestamptz OR (j.finished_at IS NULL AND j.created_at < ?::timestamptz))""";
+            AND (?::timestamptz IS NULL OR j.finished_at < ?::timestamptz OR (j.finished_at IS NULL AND j.created_at < ?::timestamptz))
+            AND (?::bigint IS NULL OR j.id < ?::bigint)""";
 
     private final DataSource dataSource;
     private final QueueSchema schema;
@@ -61,6 +62,7 @@ public final class QueueAdmin {
     private final String retrySql;
     private final String discardSql;
     private final String selectForChangeSql;
+    private final String countSql;
     private final String stateCountsSql;
     private final String processCountsSql;
     private final String queueDepthSql;
@@ -108,6 +110,7 @@ public final class QueueAdmin {
                 """);
         this.selectForChangeSql = schema.sql("SELECT j.id FROM {schema}.jobs j WHERE " + FILTER
                 + " AND j.state = ANY(?::text[]) AND j.id > ? ORDER BY j.id LIMIT ? FOR UPDATE SKIP LOCKED");
+        this.countSql = schema.sql("SELECT count(*) FROM {schema}.jobs j WHERE " + FILTER + " AND j.state = ANY(?::text[])");
         this.stateCountsSql = schema.sql("SELECT state, count(*) FROM {schema}.jobs GROUP BY state");
         this.processCountsSql = schema.sql("""
                 SELECT count(*) FILTER (WHERE last_heartbeat_at >= now() - alive_threshold_ms * interval '1 millisecond'), count(*)
@@ -320,6 +323,36 @@ public final class QueueAdmin {
         return bulk(filter, DISCARDABLE, progress, this::discard);
     }
 
+    /**
+     * How many jobs {@link #retry(JobFilter, LongConsumer)} would change now: what a confirmation shows. An exact count
+     * over the filter's rows (not the table), read once per confirmation.
+     */
+    public long countRetryable(JobFilter filter) {
+        return count(filter, RETRYABLE);
+    }
+
+    /** How many jobs {@link #discard(JobFilter, LongConsumer)} would change now. */
+    public long countDiscardable(JobFilter filter) {
+        return count(filter, DISCARDABLE);
+    }
+
+    private long count(JobFilter filter, Set<JobState> applicable) {
+        List<String> eligible = eligibleStates(filter, applicable);
+        if (eligible.isEmpty()) {
+            return 0;
+        }
+        return query("count jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement(countSql)) {
+                int next = bindFilter(c, ps, 1, filter);
+                ps.setArray(next, Sql.texts(c, eligible.toArray(String[]::new)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     public QueueStats stats() {
         return query("read stats", c -> {
             Map<JobState, Long> jobs = new EnumMap<>(JobState.class);
@@ -426,8 +459,8 @@ public final class QueueAdmin {
                 while (rs.next()) {
                     list.add(new ProcessView(rs.getLong("id"), rs.getString("pool"), rs.getString("pod_name"), rs.getString("pod_uid"),
                             rs.getString("node"), rs.getString("host"), rs.getLong("pid"), Arrays.asList((String[]) rs.getArray("queues").getArray()),
-                            rs.getInt("slots"), instant(rs, "started_at"), instant(rs, "last_heartbeat_at"), rs.getBoolean("alive"),
-                            java.time.Duration.ofMillis(rs.getLong("alive_threshold_ms")), instant(rs, "observed_at")));
+                            rs.getInt("slots"), Sql.instant(rs, "started_at"), Sql.instant(rs, "last_heartbeat_at"), rs.getBoolean("alive"),
+                            java.time.Duration.ofMillis(rs.getLong("alive_threshold_ms")), Sql.instant(rs, "observed_at")));
                 }
                 }
             }
@@ -438,11 +471,7 @@ public final class QueueAdmin {
     // --- internals -------------------------------------------------------------------------------
 
     private long bulk(JobFilter filter, Set<JobState> applicable, LongConsumer progress, java.util.function.Function<List<Long>, List<Long>> change) {
-        if (filter.isUnbounded()) {
-            throw new IllegalArgumentException("a bulk change needs a filter (state, queue, handler, error class or time range); pass job ids to change single jobs");
-        }
-        Set<JobState> states = filter.states().isEmpty() ? applicable : filter.states();
-        List<String> eligible = states.stream().filter(applicable::contains).map(JobState::dbName).toList();
+        List<String> eligible = eligibleStates(filter, applicable);
         if (eligible.isEmpty()) {
             return 0;
         }
@@ -468,6 +497,15 @@ public final class QueueAdmin {
         }
     }
 
+    /** The states of {@code filter} a change applies to; a filter that narrows nothing is refused, to prevent accidents. */
+    private static List<String> eligibleStates(JobFilter filter, Set<JobState> applicable) {
+        if (filter.isUnbounded()) {
+            throw new IllegalArgumentException("a bulk change needs a filter (state, queue, handler, error class or time range); pass job ids to change single jobs");
+        }
+        Set<JobState> states = filter.states().isEmpty() ? applicable : filter.states();
+        return states.stream().filter(applicable::contains).map(JobState::dbName).sorted().toList();
+    }
+
     private static int bindFilter(Connection c, PreparedStatement ps, int i, JobFilter f) throws SQLException {
         java.sql.Array states = Sql.texts(c, f.states().stream().map(JobState::dbName).toArray(String[]::new));
         ps.setArray(i++, states);
@@ -483,6 +521,13 @@ public final class QueueAdmin {
             ps.setTimestamp(i++, ts);
             ps.setTimestamp(i++, ts);
         }
+        for (int twice = 0; twice < 2; twice++) {
+            if (f.beforeId() == null) {
+                ps.setNull(i++, java.sql.Types.BIGINT);
+            } else {
+                ps.setLong(i++, f.beforeId());
+            }
+        }
         return i;
     }
 
@@ -492,14 +537,14 @@ public final class QueueAdmin {
             while (rs.next()) {
                 String errorClass = rs.getString("e_class");
                 JobView.JobError last = errorClass == null ? null : new JobView.JobError(errorClass, rs.getString("e_message"),
-                        instant(rs, "e_at"), integer(rs, "e_attempt"), rs.getString("e_reason"), longOrNull(rs, "e_process"),
-                        rs.getString("e_pod"), rs.getString("e_node"), rs.getString("e_host"), longOrNull(rs, "e_pid"),
-                        integer(rs, "e_exit_code"), rs.getString("e_signal"), instant(rs, "e_last_heartbeat_at"), instant(rs, "e_pruned_at"));
+                        Sql.instant(rs, "e_at"), Sql.integer(rs, "e_attempt"), rs.getString("e_reason"), Sql.longOrNull(rs, "e_process"),
+                        rs.getString("e_pod"), rs.getString("e_node"), rs.getString("e_host"), Sql.longOrNull(rs, "e_pid"),
+                        Sql.integer(rs, "e_exit_code"), rs.getString("e_signal"), Sql.instant(rs, "e_last_heartbeat_at"), Sql.instant(rs, "e_pruned_at"));
                 jobs.add(new JobView(rs.getLong("id"), rs.getString("queue"), rs.getString("handler"), JobState.fromDb(rs.getString("state")),
                         rs.getInt("priority"), rs.getInt("attempts"), rs.getInt("max_attempts"), rs.getInt("prunes"), rs.getString("args"),
-                        rs.getString("checkpoint"), rs.getString("unique_key"), rs.getString("concurrency_key"), integer(rs, "concurrency_limit"),
-                        longOrNull(rs, "claimed_by"), instant(rs, "run_at"),
-                        instant(rs, "created_at"), instant(rs, "claimed_at"), instant(rs, "finished_at"), last, rs.getString("errors")));
+                        rs.getString("checkpoint"), rs.getString("unique_key"), rs.getString("concurrency_key"), Sql.integer(rs, "concurrency_limit"),
+                        Sql.longOrNull(rs, "claimed_by"), Sql.instant(rs, "run_at"),
+                        Sql.instant(rs, "created_at"), Sql.instant(rs, "claimed_at"), Sql.instant(rs, "finished_at"), last, rs.getString("errors")));
             }
         }
         return jobs;
@@ -514,21 +559,6 @@ public final class QueueAdmin {
         }
         ids.sort(null);
         return ids;
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        Timestamp ts = rs.getTimestamp(column);
-        return ts == null ? null : ts.toInstant();
-    }
-
-    private static Integer integer(ResultSet rs, String column) throws SQLException {
-        int v = rs.getInt(column);
-        return rs.wasNull() ? null : v;
-    }
-
-    private static Long longOrNull(ResultSet rs, String column) throws SQLException {
-        long v = rs.getLong(column);
-        return rs.wasNull() ? null : v;
     }
 
     /** Who did something, recorded with it (a pause, a cancel): present, and short enough for its column. */

@@ -10,18 +10,18 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** A {@link ChildWorker} JVM, and real signals to end it. */
-final class ChildProcess implements AutoCloseable {
+/** A {@link ChildWorker} JVM, and real signals to end it. Public for the tests of other modules (the dashboard's). */
+public final class ChildProcess implements AutoCloseable {
 
-    final Process process;
-    final long processId;
+    public final Process process;
+    public final long processId;
 
     private ChildProcess(Process process, long processId) {
         this.process = process;
         this.processId = processId;
     }
 
-    static ChildProcess start(TestDatabase db, String pool, String queues, Map<String, String> extraEnv) throws Exception {
+    public static ChildProcess start(TestDatabase db, String pool, String queues, Map<String, String> extraEnv) throws Exception {
         Process process = launch(db, pool, queues, extraEnv);
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<Long> ready = CompletableFuture.supplyAsync(() -> {
@@ -86,12 +86,12 @@ final class ChildProcess implements AutoCloseable {
         t.start();
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Sends a signal with kill(1), e.g. KILL or TERM, and waits for the process to end. */
-    int signal(String signal) throws Exception {
+    public int signal(String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(process.pid())).inheritIO().start();
         if (kill.waitFor() != 0) {
             throw new IllegalStateException("kill -s " + signal + " " + process.pid() + " failed");

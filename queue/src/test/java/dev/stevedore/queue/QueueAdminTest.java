@@ -74,7 +74,9 @@ class QueueAdminTest {
         }).build());
         long id = queue.enqueue(NewJob.of("etl", "long"));
         started.await();
-        queue.pruner.prune(List.of(new Pruner.Request(worker.processId(), new Pruner.Cause("OOMKilled", null, "etl-5d9", "node-3", 137, null))));
+        // Read before the prune: the pruned worker registers again, under a new id, at its next heartbeat.
+        long processId = worker.processId();
+        queue.pruner.prune(List.of(new Pruner.Request(processId, new Pruner.Cause("OOMKilled", null, "etl-5d9", "node-3", 137, null))));
 
         JobView job = admin.show(id).orElseThrow();
         assertThat(job.state()).isEqualTo(JobState.FAILED);
@@ -85,7 +87,7 @@ class QueueAdminTest {
             assertThat(e.pod()).isEqualTo("etl-5d9");
             assertThat(e.node()).isEqualTo("node-3");
             assertThat(e.exitCode()).isEqualTo(137);
-            assertThat(e.process()).isEqualTo(worker.processId());
+            assertThat(e.process()).isEqualTo(processId);
             assertThat(e.prunedAt()).isNotNull();
             assertThat(e.message()).contains("etl-5d9", "OOMKilled", "exit code 137");
         });

@@ -98,4 +98,22 @@ public final class Sql {
     public static boolean isUniqueViolation(SQLException e) {
         return "23505".equals(e.getSQLState());
     }
+
+    /** A nullable timestamp column as an instant. */
+    public static java.time.Instant instant(java.sql.ResultSet rs, String column) throws SQLException {
+        java.sql.Timestamp ts = rs.getTimestamp(column);
+        return ts == null ? null : ts.toInstant();
+    }
+
+    /** A nullable integer column. */
+    public static Integer integer(java.sql.ResultSet rs, String column) throws SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    /** A nullable bigint column. */
+    public static Long longOrNull(java.sql.ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
 }
