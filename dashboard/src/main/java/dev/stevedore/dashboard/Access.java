@@ -114,13 +114,14 @@ public class Access {
         if (key == null) {
             throw new Refused(403, "Changes are disabled: this dashboard has no STEVEDORE_DASHBOARD_TOKEN, so it is read-only.");
         }
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            if (tokenMatches(authorization.substring(7).trim())) {
-                return;
-            }
-            throw new Refused(401, "The bearer token is not this dashboard's STEVEDORE_DASHBOARD_TOKEN.");
+        boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+        if (bearer && tokenMatches(authorization.substring(7).trim())) {
+            return;
         }
-        Session session = session(cookie).orElseThrow(() -> new Refused(401, "Sign in to retry or discard jobs."));
+        // Another bearer token may be a proxy's in front (an OIDC proxy passes its own on): a session still counts.
+        Session session = session(cookie).orElseThrow(() -> new Refused(401, bearer
+                ? "The bearer token is not this dashboard's STEVEDORE_DASHBOARD_TOKEN, and no one is signed in."
+                : "Sign in to retry or discard jobs."));
         if (!sameOrigin(origin, host)) {
             throw new Refused(403, "The request came from another site (Origin " + origin + "); changes are only taken from this dashboard's own pages.");
         }

@@ -24,7 +24,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -135,10 +134,12 @@ public class JobsPage {
             throw new IllegalArgumentException("A bulk " + bulk.name + " needs a filter (state, queue, handler, error, since or until).");
         }
         JobFilter filter = form.toFilter(1);
-        // Relative times become instants and the newest id bounds the selection: what runs after the confirmation is what
-        // was counted, not jobs that fail in between.
+        // Relative times become instants, the database's clock now bounds the last step, and the newest id bounds creation:
+        // what runs after the confirmation is what was counted, not jobs created or finished in between.
+        Instant now = queue.insights().now();
+        Instant until = filter.until() == null || filter.until().isAfter(now) ? now : filter.until();
         JobFilterForm fixed = new JobFilterForm(form.state(), form.queue(), form.handler(), form.error(),
-                filter.since() == null ? null : filter.since().toString(), filter.until() == null ? null : filter.until().toString());
+                filter.since() == null ? null : filter.since().toString(), until.toString());
         List<JobView> newest = queue.admin().list(JobFilter.all().withLimit(1));
         long beforeId = newest.isEmpty() ? 1 : newest.get(0).id() + 1;
         JobFilter bounded = fixed.toFilter(1).withBeforeId(beforeId);
@@ -252,8 +253,12 @@ public class JobsPage {
         throw new IllegalArgumentException(field + " must be a job id (a whole number from 1), got '" + text + "'");
     }
 
-    private static Response seeOther(String location) {
-        return Response.seeOther(URI.create(location)).build();
+    /**
+     * A 303 to a path of this site, as a relative Location: built by {@code Response.seeOther} it would be made absolute
+     * with the request's own scheme, http behind a TLS-terminating Ingress.
+     */
+    static Response seeOther(String path) {
+        return Response.status(Response.Status.SEE_OTHER).header(jakarta.ws.rs.core.HttpHeaders.LOCATION, path).build();
     }
 
     private static JobRow row(JobView j, Instant now) {

@@ -18,7 +18,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.net.URI;
 
 /** Signing in with the admin token, and out. */
 @Path("/")
@@ -63,7 +62,7 @@ public class SignInPage {
         boolean secure = "https".equalsIgnoreCase(forwardedProto) || "https".equalsIgnoreCase(uri.getRequestUri().getScheme());
         NewCookie cookie = new NewCookie.Builder(Access.SESSION_COOKIE).value(access.newSession()).path("/").httpOnly(true).secure(secure)
                 .sameSite(NewCookie.SameSite.STRICT).maxAge((int) Access.SESSION_LIFETIME.toSeconds()).build();
-        return Response.seeOther(URI.create(target + (target.contains("?") ? "&" : "?") + "done=signed-in")).cookie(cookie).build();
+        return Response.fromResponse(JobsPage.seeOther(target + (target.contains("?") ? "&" : "?") + "done=signed-in")).cookie(cookie).build();
     }
 
     @POST
@@ -73,7 +72,7 @@ public class SignInPage {
         change.authorize(access);
         NewCookie expired = new NewCookie.Builder(Access.SESSION_COOKIE).value("").path("/").httpOnly(true).sameSite(NewCookie.SameSite.STRICT)
                 .maxAge(0).build();
-        return Response.seeOther(URI.create("/?done=signed-out")).cookie(expired).build();
+        return Response.fromResponse(JobsPage.seeOther("/?done=signed-out")).cookie(expired).build();
     }
 
     /** Only a path of this site: an open redirect would let a link send a freshly signed-in user anywhere. */

@@ -3,6 +3,14 @@
 // swapped while the tab is hidden or a field inside a live element has the focus.
 (function () {
   "use strict";
+  // A form with data-confirm asks first (discarding one job; a bulk change has a confirmation page of its own).
+  document.addEventListener("submit", function (event) {
+    const question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
   const seconds = Number(document.body.dataset.refresh || 0);
   const status = document.getElementById("refresh-status");
   if (!seconds || !document.querySelector("[data-live]")) {
@@ -24,11 +32,14 @@
         throw new Error("HTTP " + response.status);
       }
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      document.querySelectorAll("[data-live]").forEach(function (old) {
-        const replacement = old.id && fresh.getElementById(old.id);
-        if (replacement) {
-          old.replaceWith(document.importNode(replacement, true));
-        }
+      const live = Array.from(document.querySelectorAll("[data-live]"));
+      // A page of another shape came back (an error page, then the real one once the database is back): show it whole.
+      if (live.some(function (old) { return !old.id || !fresh.getElementById(old.id); })) {
+        window.location.reload();
+        return;
+      }
+      live.forEach(function (old) {
+        old.replaceWith(document.importNode(fresh.getElementById(old.id), true));
       });
       status.textContent = "updated " + new Date().toLocaleTimeString();
       status.classList.remove("stale");

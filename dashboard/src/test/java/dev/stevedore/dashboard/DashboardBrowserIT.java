@@ -280,6 +280,8 @@ class DashboardBrowserIT {
         assertThat(signedIn.statusCode()).isEqualTo(303);
         String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
         assertThat(signedIn.headers().firstValue("Set-Cookie").orElseThrow()).contains("HttpOnly", "SameSite=Strict");
+        // Relative, so that behind a TLS-terminating Ingress the browser stays on https.
+        assertThat(signedIn.headers().firstValue("Location")).hasValue("/?done=signed-in");
         assertThat(post("/jobs/" + failed + "/retry", "", Map.of("Cookie", cookie)).statusCode()).isEqualTo(403);
         assertThat(post("/jobs/" + failed + "/retry", "_csrf=forged", Map.of("Cookie", cookie)).statusCode()).isEqualTo(403);
         HttpResponse<String> wrongToken = post("/login", "token=wrong-token-of-some-length&next=/", Map.of());
@@ -309,9 +311,16 @@ class DashboardBrowserIT {
         assertThat(matching).isEqualTo(prunedIds.size());
         assertThat(text("confirm-count")).isEqualTo("Retry " + matching + " jobs?");
         browser.screenshot("confirm-retry");
-        // A job that fails after the confirmation was made is not among those it counted, and stays failed.
+        // Jobs that match only after the confirmation was made are not among those it counted, and stay failed: a new job
+        // that fails, and an older one whose worker dies now (SIGKILL, then the prune the operator would make).
         long lateFailure = client.enqueue(NewJob.of("mail", "render").maxAttempts(1).build()).getAsLong();
         await().until(() -> admin.show(lateFailure).orElseThrow().state() == JobState.FAILED);
+        long livePruned = ids(JobFilter.all().withQueue("live")).get(0);
+        assertThat(liveChild.signal("KILL")).isEqualTo(137);
+        new Pruner(dataSource, QueueSchema.DEFAULT).prune(List.of(new Pruner.Request(liveChild.processId,
+                new Pruner.Cause("PodDeleted", null, "live-6b8c-z9", "node-a", 137, "SIGKILL"))));
+        await().until(() -> admin.show(livePruned).orElseThrow().state() == JobState.FAILED);
+        assertThat(admin.show(livePruned).orElseThrow().lastError().errorClass()).isEqualTo("ProcessPrunedError");
         browser.driver.findElement(By.id("confirm-button")).click();
 
         assertThat(browser.driver.findElement(By.cssSelector(".notice")).getText()).isEqualTo("Retried " + matching + " jobs: they are available to run now.");
@@ -322,6 +331,7 @@ class DashboardBrowserIT {
             assertThat(admin.show(id).orElseThrow().state()).as("job " + id).isEqualTo(JobState.FAILED);
         }
         assertThat(admin.show(lateFailure).orElseThrow().state()).isEqualTo(JobState.FAILED);
+        assertThat(admin.show(livePruned).orElseThrow().state()).as("pruned after the confirmation").isEqualTo(JobState.FAILED);
 
         // One job, from its page: the retried job runs again in the worker and fails again, adding to its history.
         long single = failedByHandlerIds.get(0);
@@ -329,6 +339,18 @@ class DashboardBrowserIT {
         browser.driver.findElement(By.id("retry-job")).click();
         assertThat(browser.driver.findElement(By.cssSelector(".notice")).getText()).startsWith("Retried 1 job");
         await().until(() -> admin.show(single).orElseThrow().attempts() == 2 && admin.show(single).orElseThrow().state() == JobState.FAILED);
+
+        // Discarding one job asks first; dismissed, nothing happens, accepted, it is discarded.
+        long waiting = ids(JobFilter.all().withQueue("reports").withStates(Set.of(JobState.AVAILABLE))).get(0);
+        open("/jobs/" + waiting);
+        browser.driver.findElement(By.id("discard-job")).click();
+        assertThat(browser.driver.switchTo().alert().getText()).contains("Discard job " + waiting);
+        browser.driver.switchTo().alert().dismiss();
+        assertThat(admin.show(waiting).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+        browser.driver.findElement(By.id("discard-job")).click();
+        browser.driver.switchTo().alert().accept();
+        assertThat(browser.driver.findElement(By.cssSelector(".notice")).getText()).isEqualTo("Discarded 1 job.");
+        assertThat(admin.show(waiting).orElseThrow().state()).isEqualTo(JobState.DISCARDED);
     }
 
     @Test
