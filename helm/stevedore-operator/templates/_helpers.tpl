@@ -62,3 +62,30 @@ namespace. HelmChartTest fails when they differ. Nodes are cluster-scoped: rbac.
   resources: [events]
   verbs: [create, patch]
 {{- end -}}
+
+{{/* The dashboard's own name label: its Pods must match neither the operator's Service nor its PodDisruptionBudget. */}}
+{{- define "stevedore-operator.dashboardSelectorLabels" -}}
+app.kubernetes.io/name: stevedore-dashboard
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "stevedore-operator.dashboardLabels" -}}
+{{ include "stevedore-operator.dashboardSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: dashboard
+app.kubernetes.io/part-of: stevedore
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "stevedore-operator.dashboardName" -}}
+{{- printf "%s-dashboard" (include "stevedore-operator.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "stevedore-operator.dashboardImage" -}}
+{{- if .Values.dashboard.image.digest -}}
+{{- printf "%s@%s" .Values.dashboard.image.repository .Values.dashboard.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.dashboard.image.repository (default .Chart.AppVersion .Values.dashboard.image.tag) -}}
+{{- end -}}
+{{- end -}}

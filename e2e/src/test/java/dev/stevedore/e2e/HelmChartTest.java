@@ -43,7 +43,8 @@ class HelmChartTest {
     void lintsCleanForTheDefaultsAndEachMode() {
         for (List<String> values : List.of(List.<String>of(), List.of("--set", "watchNamespaces={team-a,team-b}"),
                 List.of("--set", "metrics.service.enabled=true,metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true,"
-                        + "metrics.prometheusRule.enabled=true,replicaCount=2"))) {
+                        + "metrics.prometheusRule.enabled=true,replicaCount=2"),
+                List.of("--set", "dashboard.enabled=true,dashboard.database.secretName=queue-db,dashboard.auth.tokenSecretName=dash"))) {
             List<String> args = new ArrayList<>(List.of("lint", "--strict", RealNode.helm().chart().toString()));
             args.addAll(values);
             Helm.Result lint = RealNode.helm().run(args.toArray(String[]::new)).requireSuccess("helm lint " + values);
@@ -159,6 +160,70 @@ class HelmChartTest {
             Helm.Result result = RealNode.helm().run("template", RELEASE, RealNode.helm().chart().toString(), "--set", "metrics.serviceMonitor.enabled=true");
             assertThat(result.exitCode()).isNotZero();
             assertThat(result.output()).contains("metrics.serviceMonitor.enabled needs metrics.service.enabled=true");
+        }
+    }
+
+    @Nested
+    class WithTheDashboard {
+
+        private final List<HasMetadata> rendered = template("--set",
+                "dashboard.enabled=true,dashboard.database.secretName=queue-db,dashboard.auth.tokenSecretName=dash,metrics.service.enabled=true,replicaCount=2");
+
+        @Test
+        void aDashboardFromItsImageReadingTheDatabaseSecretWithTheTokenFromItsSecret() {
+            Deployment dashboard = deployment(RELEASE + "-dashboard");
+            assertThat(dashboard.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).as("it needs no Kubernetes API").isFalse();
+            Container container = dashboard.getSpec().getTemplate().getSpec().getContainers().get(0);
+            assertThat(container.getImage()).isEqualTo("stevedore/dashboard:" + chartAppVersion());
+            assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+            assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+            assertThat(container.getEnv()).filteredOn(e -> e.getValueFrom() != null)
+                    .extracting(EnvVar::getName, e -> e.getValueFrom().getSecretKeyRef().getName(), e -> e.getValueFrom().getSecretKeyRef().getKey())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("STEVEDORE_DB_URL", "queue-db", "jdbc-uri"),
+                            org.assertj.core.groups.Tuple.tuple("STEVEDORE_DB_USER", "queue-db", "username"),
+                            org.assertj.core.groups.Tuple.tuple("STEVEDORE_DB_PASSWORD", "queue-db", "password"),
+                            org.assertj.core.groups.Tuple.tuple("STEVEDORE_DASHBOARD_TOKEN", "dash", "token"));
+            assertThat(env(container, "STEVEDORE_SCHEMA")).isEqualTo("stevedore");
+        }
+
+        @Test
+        void itsServiceSelectsItsPodsOnlyAndTheOperatorsObjectsDoNotSelectThem() {
+            java.util.Map<String, String> dashboardPods = deployment(RELEASE + "-dashboard").getSpec().getTemplate().getMetadata().getLabels();
+            java.util.Map<String, String> operatorPods = deployment(RELEASE).getSpec().getTemplate().getMetadata().getLabels();
+            Service service = rendered.stream().filter(Service.class::isInstance).map(Service.class::cast)
+                    .filter(s -> s.getMetadata().getName().equals(RELEASE + "-dashboard")).findFirst().orElseThrow();
+            assertThat(dashboardPods).containsAllEntriesOf(service.getSpec().getSelector());
+            assertThat(operatorPods).doesNotContainEntry("app.kubernetes.io/name", service.getSpec().getSelector().get("app.kubernetes.io/name"));
+            Service metrics = rendered.stream().filter(Service.class::isInstance).map(Service.class::cast)
+                    .filter(s -> s.getMetadata().getName().equals(RELEASE + "-metrics")).findFirst().orElseThrow();
+            assertThat(metrics.getSpec().getSelector().entrySet()).as("the operator's metrics Service").isNotEmpty()
+                    .anySatisfy(e -> assertThat(dashboardPods).doesNotContainEntry(e.getKey(), e.getValue()));
+            PodDisruptionBudget budget = only(rendered, PodDisruptionBudget.class);
+            assertThat(budget.getSpec().getSelector().getMatchLabels().entrySet())
+                    .anySatisfy(e -> assertThat(dashboardPods).doesNotContainEntry(e.getKey(), e.getValue()));
+        }
+
+        @Test
+        void withoutTheDatabaseSecretItIsRefusedNamingTheValue() {
+            Helm.Result result = RealNode.helm().run("template", RELEASE, RealNode.helm().chart().toString(), "--set", "dashboard.enabled=true");
+            assertThat(result.exitCode()).as(result.output()).isNotZero();
+            assertThat(result.output()).contains("/dashboard/database").contains("secretName");
+        }
+
+        @Test
+        void withoutATokenItIsReadOnly() {
+            Deployment dashboard = deployment(template("--set", "dashboard.enabled=true,dashboard.database.secretName=queue-db"), RELEASE + "-dashboard");
+            assertThat(dashboard.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName)
+                    .doesNotContain("STEVEDORE_DASHBOARD_TOKEN");
+        }
+
+        private Deployment deployment(String name) {
+            return deployment(rendered, name);
+        }
+
+        private Deployment deployment(List<HasMetadata> objects, String name) {
+            return objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).filter(d -> d.getMetadata().getName().equals(name))
+                    .findFirst().orElseThrow(() -> new AssertionError("no Deployment " + name));
         }
     }
 

@@ -15,7 +15,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.stevedore.queue.JobClient;
+import dev.stevedore.queue.JobFilter;
 import dev.stevedore.queue.JobState;
+import dev.stevedore.queue.JobView;
 import dev.stevedore.queue.NewJob;
 import dev.stevedore.queue.QueueAdmin;
 import java.net.URI;
@@ -189,6 +191,51 @@ class HelmInstallIT {
 
     @Test
     @Order(4)
+    void theDashboardRunsFromItsImageReadsTheQueueAndTakesChangesOnlyWithTheToken() throws Exception {
+        String image = RealNode.images().dashboard();
+        String token = "e2e-dashboard-token-" + System.nanoTime();
+        // The database Secret, with the keys a pool reads, and the token's Secret, in the release namespace.
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("queue-db").withNamespace(OPERATOR_NAMESPACE)
+                .endMetadata().withStringData(java.util.Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"))
+                .build()).serverSideApply();
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("stevedore-dashboard").withNamespace(OPERATOR_NAMESPACE)
+                .endMetadata().withStringData(java.util.Map.of("token", token)).build()).serverSideApply();
+        RealNode.helm().run(cluster, "upgrade", RELEASE, RealNode.helm().chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
+                "--set", "dashboard.enabled=true,dashboard.database.secretName=queue-db,dashboard.auth.tokenSecretName=stevedore-dashboard",
+                "--set", "dashboard.image.repository=" + image.substring(0, image.lastIndexOf(':')) + ",dashboard.image.tag=" + image.substring(image.lastIndexOf(':') + 1),
+                "--wait", "--timeout", "3m").requireSuccess("helm upgrade with the dashboard");
+
+        Pod dashboard = await().atMost(OperatorInstall.POD_START).until(() -> client.pods().inNamespace(OPERATOR_NAMESPACE)
+                .withLabel("app.kubernetes.io/name", "stevedore-dashboard").list().getItems().stream().filter(OperatorInstall::ready).findFirst(),
+                java.util.Optional::isPresent).orElseThrow();
+        assertThat(dashboard.getSpec().getContainers().get(0).getImage()).isEqualTo(image);
+        String base = "http://" + dashboard.getStatus().getPodIP() + ":8080";
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.discovery().v1().endpointSlices().inNamespace(OPERATOR_NAMESPACE)
+                .withLabel("kubernetes.io/service-name", RELEASE + "-dashboard").list().getItems()).flatExtracting(s -> s.getEndpoints())
+                .flatExtracting(e -> e.getAddresses()).as("the Service sends to the dashboard Pod").contains(dashboard.getStatus().getPodIP()));
+
+        // The job the crashed worker held (test 3): its page says who died, where and how.
+        QueueAdmin admin = new QueueAdmin(dataSource, QueueSchema.DEFAULT);
+        JobView pruned = admin.list(JobFilter.all().withErrorClass("ProcessPrunedError").withLimit(1)).get(0);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + pruned.id())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("ProcessPrunedError", pruned.lastError().reason(), pruned.lastError().pod(), pruned.lastError().node());
+        HttpResponse<String> prunes = http.send(HttpRequest.newBuilder(URI.create(base + "/prunes")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(prunes.body()).contains(POOL_NAMESPACE + "/demo", pruned.lastError().reason());
+
+        // A change needs the token: refused without it, done with it.
+        JobView failed = admin.list(JobFilter.all().withStates(Set.of(JobState.FAILED)).withHandler("fail").withLimit(1)).get(0);
+        HttpRequest.Builder retry = HttpRequest.newBuilder(URI.create(base + "/jobs/" + failed.id() + "/retry"))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(""));
+        assertThat(http.send(retry.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        assertThat(admin.show(failed.id()).orElseThrow().attempts()).isEqualTo(failed.attempts());
+        assertThat(http.send(retry.header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(303);
+        await().atMost(Duration.ofSeconds(60)).until(() -> admin.show(failed.id()).orElseThrow().attempts() > failed.attempts());
+    }
+
+    @Test
+    @Order(5)
     void helmUpgradeWithAChangedValueRollsTheOperator() {
         Pod before = OperatorInstall.operatorPods(client).get(0);
         RealNode.helm().run(cluster, "upgrade", RELEASE, RealNode.helm().chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
@@ -208,7 +255,7 @@ class HelmInstallIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void withTwoReplicasOneLeadsThroughItsLeaseAndBothAreReady() {
         RealNode.helm().run(cluster, "upgrade", RELEASE, RealNode.helm().chart().toString(), "--namespace", OPERATOR_NAMESPACE, "--reuse-values",
                 "--set", "replicaCount=2", "--wait", "--timeout", "3m").requireSuccess("helm upgrade to 2 replicas");
@@ -224,13 +271,14 @@ class HelmInstallIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void helmUninstallRemovesTheOperatorAndLeavesTheCrdAndThePools() {
         RealNode.helm().run(cluster, "uninstall", RELEASE, "--namespace", OPERATOR_NAMESPACE, "--wait").requireSuccess("helm uninstall");
 
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
             assertThat(OperatorInstall.operatorPods(client)).isEmpty();
             assertThat(client.apps().deployments().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get()).isNull();
+            assertThat(client.apps().deployments().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE + "-dashboard").get()).isNull();
             assertThat(client.serviceAccounts().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get()).isNull();
             assertThat(client.rbac().clusterRoles().withName(CLUSTER_ROLE).get()).isNull();
             assertThat(client.rbac().clusterRoleBindings().withName(CLUSTER_ROLE).get()).isNull();

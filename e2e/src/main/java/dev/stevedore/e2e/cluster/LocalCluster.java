@@ -341,6 +341,8 @@ public final class LocalCluster implements AutoCloseable {
         List<String> controllers = new ArrayList<>(ControllerManager.CONTROLLERS);
         // What ServiceAccount admission needs in every namespace: the default ServiceAccount and the CA's ConfigMap.
         controllers.addAll(List.of("serviceaccount-controller", "root-ca-certificate-publisher-controller"));
+        // Services' EndpointSlices, as a Service of the chart (the dashboard's) gets them in any cluster.
+        controllers.add("endpointslice-controller");
         Daemon manager = started(Daemon.start(ledger, "kube-controller-manager", List.of(
                 binaries.binary(KubeBinaries.KUBE_CONTROLLER_MANAGER).toString(),
                 "--kubeconfig=" + kubeconfigFile,

@@ -9,24 +9,24 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The worker and operator images, built by the Quarkus Jib extension with the command the README gives
+ * The worker, operator and dashboard images, built by the Quarkus Jib extension with the command the README gives
  * users, pointed at the local cluster's registry and base image:
  *
  * <pre>
- * ./mvnw -pl worker-image,operator -am package -DskipTests -Dquarkus.container-image.build=true \
+ * ./mvnw -pl worker-image,operator,dashboard -am package -DskipTests -Dquarkus.container-image.build=true \
  *     -Dquarkus.container-image.push=true -Dquarkus.container-image.registry=REGISTRY
  * </pre>
  *
  * plus {@code -Dquarkus.container-image.insecure=true} (the local registry speaks plain HTTP) and
  * {@code -Dquarkus.jib.base-jvm-image=<the Debian JRE image>} (the product's default base cannot be pulled here).
  */
-public record StevedoreImages(String worker, String operator, Duration buildTime) {
+public record StevedoreImages(String worker, String operator, String dashboard, Duration buildTime) {
 
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(15);
 
     public static StevedoreImages build(LocalCluster cluster, Path projectDir, String version) {
         List<String> command = new ArrayList<>(List.of(projectDir.resolve("mvnw").toString(), "-B", "-q",
-                "-pl", "worker-image,operator", "-am", "package", "-DskipTests",
+                "-pl", "worker-image,operator,dashboard", "-am", "package", "-DskipTests",
                 "-Dquarkus.container-image.build=true",
                 "-Dquarkus.container-image.push=true",
                 "-Dquarkus.container-image.registry=" + cluster.registry(),
@@ -57,6 +57,7 @@ public record StevedoreImages(String worker, String operator, Duration buildTime
             throw new IllegalStateException("interrupted while building images", e);
         }
         String prefix = cluster.registry() + "/stevedore/";
-        return new StevedoreImages(prefix + "worker:" + version, prefix + "operator:" + version, Duration.ofNanos(System.nanoTime() - begin));
+        return new StevedoreImages(prefix + "worker:" + version, prefix + "operator:" + version, prefix + "dashboard:" + version,
+                Duration.ofNanos(System.nanoTime() - begin));
     }
 }
