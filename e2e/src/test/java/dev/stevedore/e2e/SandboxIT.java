@@ -38,12 +38,14 @@ class SandboxIT {
         assertThat(sandbox.exitValue()).as(shown).isZero();
         System.out.printf("sandbox: ran and tore down in %.0f s%n", (System.nanoTime() - begin) / 1e9);
 
-        assertThat(shown).contains("installing the operator with its Helm chart", "$ kubectl get jwp -n sandbox", "export KUBECONFIG=");
+        assertThat(shown).contains("installing the operator and the dashboard with the Helm chart", "$ kubectl get jwp -n sandbox", "export KUBECONFIG=");
         assertThat(shown).as("the pool of 3, all Ready, with 3 processes").containsPattern("(?m)^demo\\s+3\\s+3\\s+3\\s+");
         assertThat(shown).containsPattern("jobs: .*completed [1-9]");
         assertThat(shown).containsPattern("killed worker demo-[a-z0-9-]+ \\(its JVM, host pid \\d+\\) with SIGKILL");
         assertThat(shown).contains("failed with ProcessPrunedError").containsPattern("job \\d+: reason \\w+, pod demo-[a-z0-9-]+, node stevedore-node, "
                 + "exit code 137 \\(SIGKILL\\)");
+        assertThat(shown).as("the dashboard, installed by the chart, shows the kill").containsPattern("sandbox: the dashboard: http://[0-9.]+:8080/ \\(sign in with the token [0-9a-f]{32}")
+                .containsPattern("dashboard http://[0-9.]+:8080/prunes: [1-9]\\d* jobs pruned in the last 24h \\(HTTP 200\\)");
         assertThat(shown).contains("sandbox: stopped; nothing is left running");
         HostState.assertLeftAsItWas(kernelBefore);
     }

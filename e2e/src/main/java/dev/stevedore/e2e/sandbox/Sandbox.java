@@ -22,10 +22,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +54,8 @@ public final class Sandbox {
     private final PrintStream out;
     private final boolean terminal;
     private TestDatabase db;
+    private String dashboardUrl;
+    private String dashboardToken;
     private JobClient jobs;
     private QueueAdmin admin;
     private volatile boolean stopping;
@@ -104,15 +108,27 @@ public final class Sandbox {
     }
 
     private void run(String version, Duration killAfter, Duration stopAfter) throws Exception {
-        say("building the worker and operator images with Jib and pushing them to " + cluster.registry());
+        say("building the worker, operator and dashboard images with Jib and pushing them to " + cluster.registry());
         StevedoreImages images = StevedoreImages.build(cluster, projectDir, version);
-        say("installing the operator with its Helm chart (helm install " + OperatorRelease.NAME + " helm/stevedore-operator -n "
-                + OperatorRelease.NAMESPACE + ")");
-        OperatorRelease.install(new Helm(projectDir), cluster, images);
         db = cluster.database().createDatabase("sandbox");
         QueueMigrator.migrate(db.dataSource(), QueueSchema.DEFAULT);
         jobs = new JobClient(db.dataSource(), QueueSchema.DEFAULT);
         admin = new QueueAdmin(db.dataSource(), QueueSchema.DEFAULT);
+        String dashboardImage = images.dashboard();
+        byte[] token = new byte[16];
+        new SecureRandom().nextBytes(token);
+        dashboardToken = HexFormat.of().formatHex(token);
+        createSecrets(OperatorRelease.NAMESPACE, Map.of("stevedore-dashboard", Map.of("token", dashboardToken)));
+        say("installing the operator and the dashboard with the Helm chart (helm install " + OperatorRelease.NAME + " helm/stevedore-operator -n "
+                + OperatorRelease.NAMESPACE + " --set dashboard.enabled=true ...)");
+        OperatorRelease.install(new Helm(projectDir), cluster, images, "dashboard.enabled=true",
+                "dashboard.database.secretName=queue-db", "dashboard.auth.tokenSecretName=stevedore-dashboard",
+                "dashboard.image.repository=" + dashboardImage.substring(0, dashboardImage.lastIndexOf(':')),
+                "dashboard.image.tag=" + dashboardImage.substring(dashboardImage.lastIndexOf(':') + 1));
+        dashboardUrl = cluster.client().pods().inNamespace(OperatorRelease.NAMESPACE).withLabel("app.kubernetes.io/name", "stevedore-dashboard")
+                .list().getItems().stream().filter(Sandbox::ready).findFirst().map(p -> "http://" + p.getStatus().getPodIP() + ":8080")
+                .orElse(null);
+        say("the dashboard: " + dashboardUrl + "/ (sign in with the token " + dashboardToken + " to retry or discard)");
         applyPool(images.worker());
         say("applied the JobWorkerPool " + NAMESPACE + "/" + POOL + " (3 workers); waiting for them to be Ready");
 
@@ -131,12 +147,20 @@ public final class Sandbox {
         show();
     }
 
+    /** The namespace, the database Secret (the keys a pool reads) and {@code more} Secrets in it. */
+    private void createSecrets(String namespace, Map<String, Map<String, String>> more) {
+        var client = cluster.client();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).serverSideApply();
+        Map<String, Map<String, String>> secrets = new java.util.LinkedHashMap<>(more);
+        // The pod network's clients are trusted by the sandbox's PostgreSQL; the password only has to be there.
+        secrets.put("queue-db", Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"));
+        secrets.forEach((name, data) -> client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withStringData(data).build()).serverSideApply());
+    }
+
     private void applyPool(String image) {
         var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).serverSideApply();
-        client.resource(new SecretBuilder().withNewMetadata().withName("queue-db").withNamespace(NAMESPACE).endMetadata()
-                .withStringData(Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"))
-                .build()).serverSideApply();
+        createSecrets(NAMESPACE, Map.of());
         client.resource("""
                 apiVersion: stevedore.dev/v1alpha1
                 kind: JobWorkerPool
@@ -238,6 +262,7 @@ public final class Sandbox {
         } catch (RuntimeException e) {
             screen.append("jobs: cannot read the database: ").append(e.getMessage()).append('\n');
         }
+        screen.append(dashboardSays());
         synchronized (events) {
             if (!events.isEmpty()) {
                 screen.append("\n").append(String.join("\n", events)).append('\n');
@@ -250,9 +275,30 @@ public final class Sandbox {
                   kubectl get jwp -A; kubectl describe jwp %s -n %s; kubectl get events -n %s
                   java -jar cli/target/stevedore.jar --db-url '%s' --db-user %s stats
                   java -jar cli/target/stevedore.jar --db-url '%s' --db-user %s jobs list --error ProcessPrunedError
-                """.formatted(cluster.kubeconfig(), POOL, NAMESPACE, NAMESPACE, db.jdbcUrl(), db.user(), db.jdbcUrl(), db.user()));
+                The dashboard (a browser on this machine): %s/ (sign in with the token %s to retry or discard)
+                """.formatted(cluster.kubeconfig(), POOL, NAMESPACE, NAMESPACE, db.jdbcUrl(), db.user(), db.jdbcUrl(), db.user(), dashboardUrl,
+                dashboardToken));
         out.print(screen);
         out.flush();
+    }
+
+    /** What the dashboard's Prunes page says, read as a browser reads it: the sandbox's kill shows up there too. */
+    private String dashboardSays() {
+        if (dashboardUrl == null) {
+            return "";
+        }
+        try {
+            java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(dashboardUrl + "/prunes")).timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher total = java.util.regex.Pattern.compile("id=\"prune-total\"><strong>(\\d+)</strong>").matcher(page.body());
+            return "\ndashboard " + dashboardUrl + "/prunes: " + (total.find() ? total.group(1) + " jobs pruned in the last 24h" : "no job pruned yet")
+                    + " (HTTP " + page.statusCode() + ")\n";
+        } catch (IOException e) {
+            return "\ndashboard: cannot reach " + dashboardUrl + ": " + e.getMessage() + "\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     private static boolean ready(Pod pod) {
