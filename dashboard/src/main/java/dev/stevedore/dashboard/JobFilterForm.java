@@ -59,17 +59,6 @@ public record JobFilterForm(String state, String queue, String handler, String e
         return p;
     }
 
-    /** A hidden form field that carries one part of the filter. */
-    @TemplateData
-    public record Field(String name, String value) {}
-
-    /** The filter as hidden form fields. */
-    public List<Field> fields() {
-        List<Field> fields = new ArrayList<>();
-        parameters().forEach((k, v) -> fields.add(new Field(k, v)));
-        return fields;
-    }
-
     /** A query string of the filter plus {@code extra} (name, value pairs), starting with '?' unless empty. */
     public String query(String... extra) {
         Map<String, String> p = parameters();

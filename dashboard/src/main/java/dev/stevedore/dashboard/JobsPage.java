@@ -29,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Jobs: a filtered listing, newest first, a page at a time; a job's page with its whole history and the cause of every
@@ -59,7 +58,7 @@ public class JobsPage {
                             String checkpoint, List<ErrorRow> errors, boolean retryable, boolean discardable) {}
 
     @TemplateData
-    public record Confirmation(String action, String verb, long count, String countText, String description, String states, JobFilterForm filter,
+    public record Confirmation(String action, String verb, long count, String countText, String description, String states, String target,
                                long beforeId, String back) {}
 
     @CheckedTemplate(basePath = "")
@@ -144,18 +143,17 @@ public class JobsPage {
         long beforeId = newest.isEmpty() ? 1 : newest.get(0).id() + 1;
         JobFilter bounded = fixed.toFilter(1).withBeforeId(beforeId);
         long count = bulk == Bulk.RETRY ? queue.admin().countRetryable(bounded) : queue.admin().countDiscardable(bounded);
-        Set<JobState> applicable = bulk == Bulk.RETRY ? QueueAdmin.RETRYABLE : QueueAdmin.DISCARDABLE;
-        String states = (filter.states().isEmpty() ? applicable : filter.states()).stream().filter(applicable::contains)
+        String states = QueueAdmin.eligibleStates(filter, bulk == Bulk.RETRY ? QueueAdmin.RETRYABLE : QueueAdmin.DISCARDABLE).stream()
                 .map(JobState::dbName).sorted().reduce((a, b) -> a + ", " + b).orElse("none");
         return Templates.confirm(pages.page("Confirm " + bulk.name, "jobs", session, uri),
                 new Confirmation(bulk.name, bulk.verb, count, Format.number(count) + (count == 1 ? " job" : " jobs"), form.describe(), states,
-                        fixed, beforeId, "/jobs" + form.query()));
+                        "/jobs/bulk" + fixed.query(), beforeId, "/jobs" + form.query()));
     }
 
     @POST
     @Path("bulk")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response bulk(@BeanParam ChangeRequest change, @BeanParam FilterForm params, @FormParam("action") String action,
+    public Response bulk(@BeanParam ChangeRequest change, @BeanParam FilterParams params, @FormParam("action") String action,
                          @FormParam("beforeId") String beforeId) {
         change.authorize(access);
         Bulk bulk = Bulk.of(action);
@@ -213,7 +211,7 @@ public class JobsPage {
         }
     }
 
-    /** The filter from the query string. */
+    /** The filter from the query string: of a listing, a confirmation, and the change it confirms. */
     public static class FilterParams {
         @QueryParam("state") String state;
         @QueryParam("queue") String queue;
@@ -221,20 +219,6 @@ public class JobsPage {
         @QueryParam("error") String error;
         @QueryParam("since") String since;
         @QueryParam("until") String until;
-
-        JobFilterForm form() {
-            return new JobFilterForm(state, queue, handler, error, since, until);
-        }
-    }
-
-    /** The filter from a confirmation's form. */
-    public static class FilterForm {
-        @FormParam("state") String state;
-        @FormParam("queue") String queue;
-        @FormParam("handler") String handler;
-        @FormParam("error") String error;
-        @FormParam("since") String since;
-        @FormParam("until") String until;
 
         JobFilterForm form() {
             return new JobFilterForm(state, queue, handler, error, since, until);

@@ -67,7 +67,7 @@ public class PrunesPage {
     }
 
     @TemplateData
-    public record Share(String label, long count, String bar, String link) {}
+    public record Share(String label, long count, String bar) {}
 
     @TemplateData
     public record PruneRow(long jobId, String jobState, String queue, String handler, String reason, String pool, String pod, String node,
@@ -123,9 +123,9 @@ public class PrunesPage {
                 Format.time(p.prunedAt()), Format.ago(p.prunedAt(), now))).toList();
 
         View view = new View(window.name, java.util.Arrays.stream(Window.values()).map(w -> w.name).toList(), total,
-                shares(reasons, total, r -> "/jobs?error=ProcessPrunedError"),
-                shares(totals(counts, c -> c.pool().isEmpty() ? "(unknown)" : c.pool()), total, p -> null),
-                shares(totals(counts, c -> c.node().isEmpty() ? "(unknown)" : c.node()), total, n -> null), Charts.legend(series), chart, recent);
+                shares(reasons, total),
+                shares(totals(counts, c -> c.pool().isEmpty() ? "(unknown)" : c.pool()), total),
+                shares(totals(counts, c -> c.node().isEmpty() ? "(unknown)" : c.node()), total), Charts.legend(series), chart, recent);
         return Templates.prunes(pages.page("Prunes", "prunes", session, uri), view);
     }
 
@@ -139,9 +139,9 @@ public class PrunesPage {
         return ordered;
     }
 
-    private static List<Share> shares(Map<String, Long> totals, long total, Function<String, String> link) {
+    private static List<Share> shares(Map<String, Long> totals, long total) {
         List<Share> shares = new ArrayList<>();
-        totals.forEach((label, count) -> shares.add(new Share(label, count, Charts.share(count, total), link.apply(label))));
+        totals.forEach((label, count) -> shares.add(new Share(label, count, Charts.share(count, total))));
         return shares;
     }
 

@@ -196,7 +196,7 @@ class HelmInstallIT {
         String token = "e2e-dashboard-token-" + System.nanoTime();
         // The database Secret, with the keys a pool reads, and the token's Secret, in the release namespace.
         client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("queue-db").withNamespace(OPERATOR_NAMESPACE)
-                .endMetadata().withStringData(java.util.Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"))
+                .endMetadata().withStringData(cluster.podDatabaseSecret(db.name(), db.user()))
                 .build()).serverSideApply();
         client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("stevedore-dashboard").withNamespace(OPERATOR_NAMESPACE)
                 .endMetadata().withStringData(java.util.Map.of("token", token)).build()).serverSideApply();

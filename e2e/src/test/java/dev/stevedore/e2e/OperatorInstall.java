@@ -56,8 +56,7 @@ final class OperatorInstall {
         KubernetesClient client = cluster.client();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).serverSideApply();
         client.resource(new SecretBuilder().withNewMetadata().withName("queue-db").withNamespace(namespace).endMetadata()
-                // The pod network's clients are trusted by the test PostgreSQL; the password only has to be there.
-                .withStringData(Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"))
+                .withStringData(cluster.podDatabaseSecret(db.name(), db.user()))
                 .build()).serverSideApply();
         String pool = Files.readString(RealNode.projectDir().resolve("deploy/examples/pool.yaml"))
                 .replaceFirst("(?m)^  image: .*$", "  image: " + RealNode.images().worker())

@@ -107,7 +107,7 @@ final class ScenarioPool implements AutoCloseable {
         String namespace = "sc-" + name;
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).serverSideApply();
         client.resource(new SecretBuilder().withNewMetadata().withName("queue-db").withNamespace(namespace).endMetadata()
-                .withStringData(Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"))
+                .withStringData(cluster.podDatabaseSecret(db.name(), db.user()))
                 .build()).serverSideApply();
         ScenarioPool pool = new ScenarioPool(name, cluster, db);
         pool.apply(spec);

@@ -71,8 +71,7 @@ class WorkerPoolOnRealNodeIT {
         QueueMigrator.migrate(dataSource, QueueSchema.DEFAULT);
 
         client.resource(new SecretBuilder().withNewMetadata().withName("queue-db").withNamespace(NAMESPACE).endMetadata()
-                // The pod network's clients are trusted by the test PostgreSQL; the password only has to be there.
-                .withStringData(Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"))
+                .withStringData(cluster.podDatabaseSecret(db.name(), db.user()))
                 .build()).serverSideApply();
         try (var crd = Files.newInputStream(RealNode.projectDir().resolve("crds/jobworkerpools.stevedore.dev-v1.yml"))) {
             client.load(crd).serverSideApply();

@@ -337,7 +337,7 @@ public final class QueueAdmin {
     }
 
     private long count(JobFilter filter, Set<JobState> applicable) {
-        List<String> eligible = eligibleStates(filter, applicable);
+        List<String> eligible = eligibleStateNames(filter, applicable);
         if (eligible.isEmpty()) {
             return 0;
         }
@@ -471,7 +471,7 @@ public final class QueueAdmin {
     // --- internals -------------------------------------------------------------------------------
 
     private long bulk(JobFilter filter, Set<JobState> applicable, LongConsumer progress, java.util.function.Function<List<Long>, List<Long>> change) {
-        List<String> eligible = eligibleStates(filter, applicable);
+        List<String> eligible = eligibleStateNames(filter, applicable);
         if (eligible.isEmpty()) {
             return 0;
         }
@@ -497,13 +497,20 @@ public final class QueueAdmin {
         }
     }
 
-    /** The states of {@code filter} a change applies to; a filter that narrows nothing is refused, to prevent accidents. */
-    private static List<String> eligibleStates(JobFilter filter, Set<JobState> applicable) {
+    /**
+     * The states of {@code filter} a change of {@code applicable} states ({@link #RETRYABLE}, {@link #DISCARDABLE},
+     * {@link #CANCELLABLE}) touches, in order; a filter that narrows nothing is refused, to prevent accidents.
+     */
+    public static List<JobState> eligibleStates(JobFilter filter, Set<JobState> applicable) {
         if (filter.isUnbounded()) {
             throw new IllegalArgumentException("a bulk change needs a filter (state, queue, handler, error class or time range); pass job ids to change single jobs");
         }
         Set<JobState> states = filter.states().isEmpty() ? applicable : filter.states();
-        return states.stream().filter(applicable::contains).map(JobState::dbName).sorted().toList();
+        return states.stream().filter(applicable::contains).sorted().toList();
+    }
+
+    private static List<String> eligibleStateNames(JobFilter filter, Set<JobState> applicable) {
+        return eligibleStates(filter, applicable).stream().map(JobState::dbName).toList();
     }
 
     private static int bindFilter(Connection c, PreparedStatement ps, int i, JobFilter f) throws SQLException {

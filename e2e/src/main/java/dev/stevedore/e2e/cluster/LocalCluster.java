@@ -551,6 +551,14 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
+     * A database Secret's data with the keys a pool (and the dashboard) reads, for {@code database} as Pods reach it. The
+     * pod network's clients are trusted by this PostgreSQL; the password only has to be there.
+     */
+    public Map<String, String> podDatabaseSecret(String database, String user) {
+        return Map.of("jdbc-uri", podJdbcUrl(database), "username", user, "password", "unused-on-this-network");
+    }
+
+    /**
      * The host pid of a container's process (for a worker, its JVM), from runc's own state: what the scenarios and
      * the sandbox send real signals to, from the host, as the kernel's OOM killer or an operator with a shell would.
      * {@code containerId} is a Pod's {@code containerStatuses[].containerID} ({@code containerd://<id>}).

@@ -152,8 +152,7 @@ public final class Sandbox {
         var client = cluster.client();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).serverSideApply();
         Map<String, Map<String, String>> secrets = new java.util.LinkedHashMap<>(more);
-        // The pod network's clients are trusted by the sandbox's PostgreSQL; the password only has to be there.
-        secrets.put("queue-db", Map.of("jdbc-uri", cluster.podJdbcUrl(db.name()), "username", db.user(), "password", "unused-on-this-network"));
+        secrets.put("queue-db", cluster.podDatabaseSecret(db.name(), db.user()));
         secrets.forEach((name, data) -> client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
                 .withStringData(data).build()).serverSideApply());
     }
